@@ -1,0 +1,19 @@
+from django.conf import settings
+
+from . import scope
+
+
+def navigation(request):
+    """What the navigation shows: only the sections this user can use."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"demo_mode": settings.DEMO_MODE}
+    return {
+        "demo_mode": settings.DEMO_MODE,
+        "nav": {
+            "people": scope.can_read_registry(user),
+            "regions": scope.can_see_aggregates(user),
+            "users": scope.is_admin(user),
+            "audit": scope.is_admin(user),
+        },
+    }

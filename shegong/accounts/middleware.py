@@ -1,0 +1,27 @@
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import scope
+
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/")
+
+
+class RequireSecondFactorMiddleware:
+    """A district administrator who has not passed TOTP is sent to set it up or enter a code.
+
+    The API is exempt here because its own session authentication refuses unverified users.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and scope.requires_second_factor(user)
+            and not user.is_verified()
+        ):
+            return redirect(reverse("accounts:otp") + "?next=" + request.get_full_path())
+        return self.get_response(request)

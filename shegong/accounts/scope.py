@@ -1,0 +1,158 @@
+"""The scope gate: the only place that decides what a user may see or change.
+
+A membership's scope is a region-code prefix (district = 6 digits, township = 9, village = 12).
+Models that hold personal data declare ``SCOPE_REGION_FIELD``, the lookup path to the 12-digit
+region code of the record (``"region_id"`` for a person, ``"person__region_id"`` for a relation).
+Every list, detail, export and API handler for such a model filters through :func:`visible` or
+fetches through :func:`get_visible_or_404`. Out-of-scope objects answer 404, never 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Membership, Role
+
+M = TypeVar("M", bound=models.Model)
+
+# Roles that work with the people registry inside their region.
+REGISTRY_READ_ROLES = frozenset(
+    {
+        Role.DISTRICT_ADMIN,
+        Role.CENTER_WORKER,
+        Role.TOWNSHIP_SUPERVISOR,
+        Role.TOWNSHIP_WORKER,
+        Role.VILLAGE_DIRECTOR,
+        Role.VILLAGE_ASSISTANT,
+    }
+)
+REGISTRY_WRITE_ROLES = REGISTRY_READ_ROLES
+# Roles that may reveal a masked ID number or phone (every reveal is logged).
+REVEAL_ROLES = REGISTRY_READ_ROLES
+ADMIN_ROLES = frozenset({Role.DISTRICT_ADMIN})
+# Roles that see aggregates (dashboards, coverage) but never personal data.
+AGGREGATE_ROLES = REGISTRY_READ_ROLES | {Role.VIEWER}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may reach, computed once per request from their active memberships."""
+
+    read_prefixes: tuple[str, ...]
+    write_prefixes: tuple[str, ...]
+    roles: frozenset[str]
+    admin_prefixes: tuple[str, ...]
+
+    def covers(self, code: str, *, write: bool = False) -> bool:
+        prefixes = self.write_prefixes if write else self.read_prefixes
+        return any(code.startswith(p) for p in prefixes)
+
+
+EMPTY_SCOPE = Scope((), (), frozenset(), ())
+
+
+def _minimal(prefixes: set[str]) -> tuple[str, ...]:
+    """Drop prefixes already covered by a shorter one (a district covers its villages)."""
+    kept: list[str] = []
+    for prefix in sorted(prefixes, key=len):
+        if not any(prefix.startswith(k) for k in kept):
+            kept.append(prefix)
+    return tuple(sorted(kept))
+
+
+def scope_for(user: Any) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SCOPE
+    cached = getattr(user, "_shegong_scope", None)
+    if cached is not None:
+        return cached
+    read: set[str] = set()
+    write: set[str] = set()
+    admin: set[str] = set()
+    roles: set[str] = set()
+    memberships = Membership.objects.filter(user=user, is_active=True).select_related("region")
+    for membership in memberships:
+        roles.add(membership.role)
+        prefix = membership.region.prefix
+        if membership.role in REGISTRY_READ_ROLES:
+            read.add(prefix)
+        if membership.role in REGISTRY_WRITE_ROLES:
+            write.add(prefix)
+        if membership.role in ADMIN_ROLES:
+            admin.add(prefix)
+    scope = Scope(_minimal(read), _minimal(write), frozenset(roles), _minimal(admin))
+    user._shegong_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Call after changing a user's memberships within the same request."""
+    if hasattr(user, "_shegong_scope"):
+        del user._shegong_scope
+
+
+def _prefix_q(field: str, prefixes: tuple[str, ...]) -> Q:
+    q = Q()
+    for prefix in prefixes:
+        q |= Q(**{f"{field}__startswith": prefix})
+    return q
+
+
+def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySet[M]:
+    """Restrict a queryset of a scoped model to what ``user`` may read (or write)."""
+    field = getattr(queryset.model, "SCOPE_REGION_FIELD", None)
+    if field is None:
+        raise TypeError(f"{queryset.model.__name__} does not declare SCOPE_REGION_FIELD")
+    scope = scope_for(user)
+    prefixes = scope.write_prefixes if write else scope.read_prefixes
+    if not prefixes:
+        return queryset.none()
+    return queryset.filter(_prefix_q(field, prefixes))
+
+
+def get_visible_or_404(queryset: QuerySet[M], user: Any, *, write: bool = False, **lookup) -> M:
+    """The one access helper: the object if in scope, else 404 (same answer as missing)."""
+    try:
+        return visible(queryset, user, write=write).get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+
+
+def can_read_registry(user: Any) -> bool:
+    return bool(scope_for(user).read_prefixes)
+
+
+def can_write_region(user: Any, code: str) -> bool:
+    return scope_for(user).covers(code, write=True)
+
+
+def can_reveal(user: Any) -> bool:
+    return bool(scope_for(user).roles & REVEAL_ROLES)
+
+
+def is_admin(user: Any) -> bool:
+    return bool(scope_for(user).admin_prefixes)
+
+
+def can_see_aggregates(user: Any) -> bool:
+    return bool(scope_for(user).roles & AGGREGATE_ROLES)
+
+
+def admin_can_manage_region(user: Any, code: str) -> bool:
+    return any(code.startswith(p) for p in scope_for(user).admin_prefixes)
+
+
+def requires_second_factor(user: Any) -> bool:
+    """District administrators must use TOTP, except seeded demo accounts in demo mode."""
+    from django.conf import settings
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_demo_account and settings.DEMO_MODE:
+        return False
+    return Role.DISTRICT_ADMIN in scope_for(user).roles or user.is_superuser

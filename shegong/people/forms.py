@@ -1,0 +1,77 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shegong.forms import BootstrapMixin
+from shegong.regions.models import Level, Region
+
+from .models import Category, DisabilityGrade, DisabilityKind, PersonStatus, RelationKind, Sex
+
+
+class PersonForm(BootstrapMixin, forms.Form):
+    """The UI form; the service does the real validation and its errors land on these fields."""
+
+    name = forms.CharField(label=_("name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=25,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    sex = forms.ChoiceField(
+        label=_("sex"), choices=[("", _("(from the ID number)")), *Sex.choices], required=False
+    )
+    birth_date = forms.DateField(
+        label=_("date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Taken from the ID number when left empty."),
+    )
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    region_code = forms.ChoiceField(label=_("village"))
+    address = forms.CharField(label=_("address"), max_length=200, required=False)
+    status = forms.ChoiceField(label=_("status"), choices=PersonStatus.choices)
+    categories = forms.MultipleChoiceField(
+        label=_("categories"),
+        choices=Category.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    disability_kind = forms.ChoiceField(
+        label=_("disability kind"), choices=[("", "—"), *DisabilityKind.choices], required=False
+    )
+    disability_grade = forms.TypedChoiceField(
+        label=_("disability grade"),
+        choices=[("", "—"), *DisabilityGrade.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    notes = forms.CharField(
+        label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, prefixes: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = Region.objects.filter(level=Level.VILLAGE).select_related("parent")
+        choices = [
+            (v.code, f"{v.parent.name} · {v.name}")
+            for v in villages.order_by("code")
+            if any(v.code.startswith(p) for p in prefixes)
+        ]
+        self.fields["region_code"].choices = [("", "—"), *choices] if len(choices) > 1 else choices
+
+
+class RelationForm(BootstrapMixin, forms.Form):
+    relative_id_number = forms.CharField(
+        label=_("relative's ID number"),
+        max_length=25,
+        help_text=_("The relative must already be in the registry."),
+    )
+    kind = forms.ChoiceField(label=_("relation"), choices=RelationKind.choices)
+    is_primary_guardian = forms.BooleanField(label=_("primary guardian"), required=False)
+    notes = forms.CharField(label=_("notes"), max_length=200, required=False)

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shegong.accounts import scope
+from shegong.regions.models import Level, Region
+
+from . import crypto, idnumbers, selectors, services
+from .forms import PersonForm, RelationForm
+from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus
+
+
+def _registry_user(request: HttpRequest) -> None:
+    if not scope.can_read_registry(request.user):
+        raise Http404
+
+
+def _filters(request: HttpRequest) -> selectors.PeopleFilters:
+    return selectors.PeopleFilters(
+        q=request.GET.get("q", "").strip(),
+        region=request.GET.get("region", "").strip(),
+        category=request.GET.get("category", "").strip(),
+        status=request.GET.get("status", "").strip(),
+    )
+
+
+def _region_filter_choices(user) -> list[Region]:
+    prefixes = scope.scope_for(user).read_prefixes
+    regions = Region.objects.exclude(level=Level.DISTRICT).select_related("parent").order_by("code")
+    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    _registry_user(request)
+    filters = _filters(request)
+    try:
+        page_number = max(int(request.GET.get("page", "1")), 1)
+    except ValueError:
+        page_number = 1
+    size = settings.SHEGONG_PAGE_SIZE
+    items, count = selectors.person_page(
+        fetched_by=request.user, filters=filters, page=page_number, page_size=size
+    )
+    paginator = Paginator(range(count), size)
+    page = paginator.get_page(page_number)
+    context = {
+        "people": items,
+        "count": count,
+        "page": page,
+        "filters": filters,
+        "regions": _region_filter_choices(request.user),
+        "categories": [*DERIVED_CATEGORIES.items(), *Category.choices],
+        "statuses": PersonStatus.choices,
+        "can_create": bool(scope.scope_for(request.user).write_prefixes),
+    }
+    template = "people/_results.html" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk)
+    services.person_record_read(by=request.user, person=person, request=request)
+    history = (
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk)
+        )
+        .select_related("actor")
+        .order_by("-timestamp")[:50]
+    )
+    context = {
+        "person": person,
+        "household": selectors.household_view(fetched_by=request.user, person=person),
+        "relations": selectors.relations_of(fetched_by=request.user, person=person),
+        "history": history,
+        "can_reveal": scope.can_reveal(request.user),
+        "can_edit": scope.can_write_region(request.user, person.region_id),
+        "relation_form": RelationForm(),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+def _form_errors_from(form: PersonForm, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _service_data(form: PersonForm) -> dict:
+    data = dict(form.cleaned_data)
+    data.pop("version", None)
+    return data
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    prefixes = scope.scope_for(request.user).write_prefixes
+    if not prefixes:
+        raise Http404
+    initial = {"status": PersonStatus.ACTIVE}
+    form = PersonForm(request.POST or None, prefixes=prefixes, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(by=request.user, data=_service_data(form))
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        except services.DuplicatePerson as exc:
+            form.add_error("id_number", str(exc))
+        else:
+            messages.success(request, _("%(name)s registered.") % {"name": person.name})
+            return redirect(person)
+    return render(request, "people/person_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    prefixes = scope.scope_for(request.user).write_prefixes
+    if request.method == "POST":
+        form = PersonForm(request.POST, prefixes=prefixes)
+        if form.is_valid():
+            try:
+                person = services.person_update(
+                    by=request.user,
+                    person_id=person.pk,
+                    version=form.cleaned_data["version"] or 0,
+                    changes=_service_data(form),
+                )
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            except services.DuplicatePerson as exc:
+                form.add_error("id_number", str(exc))
+            except services.StaleVersion as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect(person)
+    else:
+        # The edit form holds the full ID number: opening it is a reveal, and is logged.
+        initial = services.person_as_input(person)
+        services.person_reveal(by=request.user, person=person, field="id_number", request=request)
+        initial["version"] = person.version
+        form = PersonForm(initial=initial, prefixes=prefixes)
+    context = {"form": form, "person": person, "creating": False}
+    return render(request, "people/person_form.html", context)
+
+
+@login_required
+@require_POST
+def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk)
+    value = services.person_reveal(by=request.user, person=person, field=field, request=request)
+    return render(request, "people/_revealed.html", {"value": value, "field": field})
+
+
+@login_required
+@require_POST
+def relation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    form = RelationForm(request.POST)
+    if form.is_valid():
+        try:
+            number = idnumbers.parse(form.cleaned_data["relative_id_number"]).number
+        except idnumbers.IdNumberError as exc:
+            messages.error(request, str(exc))
+            return redirect(person)
+        relative = (
+            scope.visible(Person.objects.all(), request.user)
+            .filter(id_number_hash=crypto.blind_index(number))
+            .first()
+        )
+        if relative is None:
+            messages.error(request, _("No person with this ID number in your area."))
+            return redirect(person)
+        try:
+            services.relation_add(
+                by=request.user,
+                person=person,
+                relative=relative,
+                kind=form.cleaned_data["kind"],
+                is_primary_guardian=form.cleaned_data["is_primary_guardian"],
+                notes=form.cleaned_data["notes"],
+            )
+            messages.success(request, _("Relation recorded."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Please fill in the relative's ID number and the relation."))
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def relation_remove(request: HttpRequest, pk: int, relation_id: int) -> HttpResponse:
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    if not person.relations.filter(pk=relation_id).exists():
+        raise Http404
+    services.relation_remove(by=request.user, relation_id=relation_id)
+    messages.success(request, _("Relation removed."))
+    return redirect(person)
+
+
+@login_required
+@require_POST
+def household_set(request: HttpRequest, pk: int) -> HttpResponse:
+    """Join the household of another person (by ID number), or start a new household."""
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    action = request.POST.get("action")
+    if action == "new":
+        household = services.household_create(
+            by=request.user, region_code=person.region_id, address=person.address
+        )
+    elif action == "leave":
+        household = None
+    else:
+        try:
+            number = idnumbers.parse(request.POST.get("member_id_number", "")).number
+        except idnumbers.IdNumberError as exc:
+            messages.error(request, str(exc))
+            return redirect(person)
+        member = (
+            scope.visible(Person.objects.all(), request.user)
+            .filter(id_number_hash=crypto.blind_index(number))
+            .first()
+        )
+        if member is None:
+            messages.error(request, _("No person with this ID number in your area."))
+            return redirect(person)
+        if member.household_id is None:
+            member.household = services.household_create(
+                by=request.user, region_code=member.region_id, address=member.address
+            )
+            services.household_join(by=request.user, person=member, household=member.household)
+        household = member.household
+    services.household_join(by=request.user, person=person, household=household)
+    messages.success(request, _("Household updated."))
+    return redirect(person)

@@ -1,0 +1,62 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from shegong.accounts import scope
+
+from . import selectors
+from .models import Level, Region, Station
+
+
+def _aggregate_user(request: HttpRequest) -> None:
+    if not scope.can_see_aggregates(request.user):
+        raise Http404
+
+
+@login_required
+def region_list(request: HttpRequest) -> HttpResponse:
+    _aggregate_user(request)
+    townships = (
+        Region.objects.filter(level=Level.TOWNSHIP)
+        .annotate(village_count=Count("children"))
+        .select_related("station")
+        .order_by("code")
+    )
+    district = Region.objects.filter(level=Level.DISTRICT).select_related("station").first()
+    selected = request.GET.get("township", "")
+    villages = selectors.villages(selected[:9]) if selected else Region.objects.none()
+    context = {
+        "district": district,
+        "townships": townships,
+        "villages": villages.select_related("station"),
+        "selected": selected,
+    }
+    return render(request, "regions/region_list.html", context)
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    _aggregate_user(request)
+    township = request.GET.get("township", "")
+    only_gaps = request.GET.get("gaps") == "1"
+    result = selectors.coverage(township=township)
+    villages = [r for r in result.villages if not only_gaps or not r.complete]
+    context = {
+        "coverage": result,
+        "township_summary": result.summary(Level.TOWNSHIP),
+        "village_summary": result.summary(Level.VILLAGE),
+        "villages": villages,
+        "townships": Region.objects.filter(level=Level.TOWNSHIP).order_by("code"),
+        "township": township,
+        "only_gaps": only_gaps,
+    }
+    return render(request, "regions/coverage.html", context)
+
+
+@login_required
+def station_detail(request: HttpRequest, code: str) -> HttpResponse:
+    _aggregate_user(request)
+    station = get_object_or_404(Station.objects.select_related("region__parent"), region_id=code)
+    context = {"station": station, "staff": selectors.station_staff(station)}
+    return render(request, "regions/station_detail.html", context)

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+from .api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("shegong.accounts.urls")),
+    path("people/", include("shegong.people.urls")),
+    path("regions/", include("shegong.regions.urls")),
+    path("audit/", include("shegong.audit.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
