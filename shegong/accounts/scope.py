@@ -2,7 +2,8 @@
 
 A membership's scope is a region-code prefix (district = 6 digits, township = 9, village = 12).
 Models that hold personal data declare ``SCOPE_REGION_FIELD``, the lookup path to the 12-digit
-region code of the record (``"region_id"`` for a person, ``"person__region_id"`` for a relation).
+region code of the record (``"region__code"`` for a person, ``"person__region__code"`` for a
+relation; Django reads the code from the foreign-key column without a join).
 Every list, detail, export and API handler for such a model filters through :func:`visible` or
 fetches through :func:`get_visible_or_404`. Out-of-scope objects answer 404, never 403.
 """
@@ -15,6 +16,8 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from shegong.regions.models import under_prefix
 
 from .models import Membership, Role
 
@@ -99,7 +102,7 @@ def forget_scope(user: Any) -> None:
 def _prefix_q(field: str, prefixes: tuple[str, ...]) -> Q:
     q = Q()
     for prefix in prefixes:
-        q |= Q(**{f"{field}__startswith": prefix})
+        q |= under_prefix(field, prefix)
     return q
 
 

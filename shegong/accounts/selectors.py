@@ -5,6 +5,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from shegong.regions.models import under_prefix
+
 from . import scope
 from .models import Membership, User
 
@@ -16,7 +18,7 @@ def users_for_admin(*, fetched_by: Any, q: str = "") -> QuerySet[User]:
         return User.objects.none()
     inside = Q()
     for prefix in prefixes:
-        inside |= Q(region_id__startswith=prefix)
+        inside |= under_prefix("region__code", prefix)
     in_area = Membership.objects.filter(inside, user=OuterRef("pk"))
     any_membership = Membership.objects.filter(user=OuterRef("pk"))
     queryset = User.objects.filter(Exists(in_area) | ~Exists(any_membership))

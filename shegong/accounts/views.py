@@ -7,6 +7,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -69,7 +70,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     q = request.GET.get("q", "").strip()
     users = selectors.users_for_admin(fetched_by=request.user, q=q)
-    return render(request, "accounts/user_list.html", {"users": users, "q": q})
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"users": page, "page": page, "q": q})
 
 
 @login_required

@@ -158,7 +158,7 @@ def _birth_date(rng: random.Random, today: dt.date) -> dt.date:
     return today - dt.timedelta(days=age * 365 + rng.randint(0, 364))
 
 
-def _categories(rng: random.Random, age: int) -> list[str]:
+def _categories(rng: random.Random, age: int, household_size: int) -> list[str]:
     cats = []
     if rng.random() < 0.06:
         cats.append(Category.DIBAO)
@@ -174,9 +174,9 @@ def _categories(rng: random.Random, age: int) -> list[str]:
     elif age >= 60:
         if rng.random() < 0.03:
             cats.append(Category.TEKUN)
-        if rng.random() < 0.10:
+        if household_size == 1:
             cats.append(Category.LIVING_ALONE)
-        elif rng.random() < 0.12:
+        elif household_size == 2 and rng.random() < 0.5:
             cats.append(Category.EMPTY_NEST)
         if rng.random() < 0.04:
             cats.append(Category.DISABLED_ELDERLY)
@@ -212,11 +212,13 @@ def _people_rows(
     ids = IdNumbers(rng)
     household_key = 0
     remaining_in_household = 0
+    household_size = 1
     village = villages[0]
     for _ in range(count):
         if remaining_in_household == 0:
             household_key += 1
-            remaining_in_household = rng.choice([1, 2, 2, 3, 3, 4, 4, 5])
+            household_size = rng.choice([1, 2, 2, 3, 3, 4, 4, 5])
+            remaining_in_household = household_size
             village = rng.choice(villages)
             address = f"{village.parent.name}{village.name}{rng.randint(1, 300)}号"
         remaining_in_household -= 1
@@ -225,7 +227,7 @@ def _people_rows(
         number = ids.draw(birth, sex)
         phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.7 else ""
         age = (today - birth).days // 365
-        cats = _categories(rng, age)
+        cats = _categories(rng, age, household_size)
         person = Person(
             name=fake.name_male() if sex == "M" else fake.name_female(),
             sex=sex,

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shegong.forms import BootstrapMixin
@@ -14,7 +15,16 @@ class PersonForm(BootstrapMixin, forms.Form):
     id_number = forms.CharField(
         label=_("ID number"),
         max_length=25,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "hx-get": reverse_lazy("people:check_id"),
+                "hx-trigger": "keyup changed delay:400ms, change",
+                "hx-target": "#id-check",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
     sex = forms.ChoiceField(
         label=_("sex"), choices=[("", _("(from the ID number)")), *Sex.choices], required=False

@@ -76,7 +76,7 @@ class DisabilityGrade(models.IntegerChoices):
 
 
 class Household(models.Model):
-    SCOPE_REGION_FIELD = "region_id"
+    SCOPE_REGION_FIELD = "region__code"
 
     region = models.ForeignKey(
         Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="households"
@@ -94,7 +94,7 @@ class Household(models.Model):
 
 
 class Person(models.Model):
-    SCOPE_REGION_FIELD = "region_id"
+    SCOPE_REGION_FIELD = "region__code"
 
     name = models.CharField(_("name"), max_length=50, db_index=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -196,7 +196,7 @@ class Person(models.Model):
 
 
 class PersonCategory(models.Model):
-    SCOPE_REGION_FIELD = "person__region_id"
+    SCOPE_REGION_FIELD = "person__region__code"
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="categories"
@@ -228,7 +228,7 @@ class RelationKind(models.TextChoices):
 class Relation(models.Model):
     """``relative`` is the ``kind`` of ``person`` (relative is the parent of person)."""
 
-    SCOPE_REGION_FIELD = "person__region_id"
+    SCOPE_REGION_FIELD = "person__region__code"
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="relations"

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from shegong.accounts import scope
+from shegong.regions.models import under_prefix
 
 from . import crypto, idnumbers
 from .models import Category, Household, Person, PersonCategory, Relation
@@ -46,7 +47,7 @@ def apply_filters(queryset: QuerySet[Person], filters: PeopleFilters) -> QuerySe
         else:
             queryset = queryset.filter(name__contains=q)
     if filters.region:
-        queryset = queryset.filter(region_id__startswith=filters.region)
+        queryset = queryset.filter(under_prefix("region__code", filters.region))
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     category = filters.category

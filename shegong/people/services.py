@@ -195,6 +195,11 @@ def _clean(data: dict[str, Any], *, user: Any, current: Person | None) -> dict[s
     return cleaned
 
 
+def person_validate(*, by: Any, data: dict[str, Any], current: Person | None = None) -> None:
+    """Raise the ValidationError that a create or update with ``data`` would raise."""
+    _clean(data, user=by, current=current)
+
+
 def _apply(person: Person, cleaned: dict[str, Any]) -> None:
     number = cleaned["id_number"]
     person.name = cleaned["name"]
@@ -261,6 +266,10 @@ def person_update(*, by: Any, person_id: int, version: int, changes: dict[str, A
         if person.version != version:
             raise StaleVersion(person.version)
         data = person_as_input(person)
+        if "id_number" in changes:
+            # Sex and birth date come from the number: a corrected number brings its own,
+            # unless the caller sends them too (then they must agree with it).
+            data.update(sex="", birth_date=None)
         data.update({k: v for k, v in changes.items() if k in EDITABLE_FIELDS})
         cleaned = _clean(data, user=by, current=person)
         _duplicate_check(cleaned["id_number"], person.pk)

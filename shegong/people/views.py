@@ -17,7 +17,7 @@ from shegong.regions.models import Level, Region
 
 from . import crypto, idnumbers, selectors, services
 from .forms import PersonForm, RelationForm
-from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus
+from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus, Sex
 
 
 def _registry_user(request: HttpRequest) -> None:
@@ -97,6 +97,20 @@ def _form_errors_from(form: PersonForm, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, error)
 
 
+def _add_domain_errors(form: PersonForm, user, current: Person | None) -> None:
+    """When the form itself is invalid, still show what the registry rules say about the rest,
+    so a worker sees every problem at once (a wrong check digit and a missing village)."""
+    data = {name: form.data.get(name, "") for name in form.fields}
+    data["categories"] = form.data.getlist("categories")
+    try:
+        services.person_validate(by=user, data=data, current=current)
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            if field in form.fields and field not in form.errors:
+                for error in errors:
+                    form.add_error(field, error)
+
+
 def _service_data(form: PersonForm) -> dict:
     data = dict(form.cleaned_data)
     data.pop("version", None)
@@ -120,6 +134,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s registered.") % {"name": person.name})
             return redirect(person)
+    elif request.method == "POST":
+        _add_domain_errors(form, request.user, None)
     return render(request, "people/person_form.html", {"form": form, "creating": True})
 
 
@@ -146,14 +162,32 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect(person)
+        else:
+            _add_domain_errors(form, request.user, person)
     else:
-        # The edit form holds the full ID number: opening it is a reveal, and is logged.
+        # The edit form holds the full ID number and phone: opening it reveals both, logged.
         initial = services.person_as_input(person)
-        services.person_reveal(by=request.user, person=person, field="id_number", request=request)
+        for field in ("id_number", "phone"):
+            services.person_reveal(by=request.user, person=person, field=field, request=request)
         initial["version"] = person.version
         form = PersonForm(initial=initial, prefixes=prefixes)
     context = {"form": form, "person": person, "creating": False}
     return render(request, "people/person_form.html", context)
+
+
+@login_required
+def check_id_number(request: HttpRequest) -> HttpResponse:
+    """Inline check while typing: what the number says (sex, birth date) or what is wrong."""
+    _registry_user(request)
+    raw = request.GET.get("id_number", "")
+    context: dict = {"empty": not raw.strip()}
+    if raw.strip():
+        try:
+            context["parsed"] = idnumbers.parse(raw)
+            context["sex_label"] = Sex(context["parsed"].sex).label
+        except idnumbers.IdNumberError as exc:
+            context["error"] = str(exc)
+    return render(request, "people/_id_check.html", context)
 
 
 @login_required

@@ -14,6 +14,20 @@ class Level(models.TextChoices):
 PREFIX_LENGTH = {Level.DISTRICT: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 
 
+def code_range(prefix: str) -> tuple[str, str]:
+    """The inclusive range of 12-digit codes under ``prefix``.
+
+    A range (not LIKE 'prefix%') so that every backend uses the index on the code column:
+    SQLite's LIKE is case-insensitive and skips a plain index.
+    """
+    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
+
+
+def under_prefix(field: str, prefix: str) -> models.Q:
+    low, high = code_range(prefix)
+    return models.Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
 class Region(models.Model):
     """A node of the national statistical division tree, keyed by its 12-digit code."""
 

@@ -55,6 +55,10 @@ class CoverageRow:
     gaps: list[tuple[str, int]] = field(default_factory=list)
 
     @property
+    def staff_count(self) -> int:
+        return sum(self.staff.values())
+
+    @property
     def complete(self) -> bool:
         return self.station is not None and not self.gaps
 

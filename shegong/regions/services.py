@@ -117,11 +117,57 @@ def load_bundled_regions() -> None:
 
 
 def station_name(region: Region) -> str:
+    """The official Chinese name; it is data, not UI text, so it is not translated."""
     if region.level == Level.DISTRICT:
-        return _("%(name)s social-work guidance centre") % {"name": region.name}
+        return f"{region.name}社会工作指导中心"
     if region.level == Level.TOWNSHIP:
-        return _("%(name)s social-work station") % {"name": region.name}
-    return _("%(name)s social-work room") % {"name": region.name}
+        return f"{region.name}社会工作服务站"
+    return f"{region.name}社会工作服务室"
+
+
+class StaleStation(Exception):
+    pass
+
+
+STATION_FIELDS = [
+    "name",
+    "serves_elderly",
+    "serves_minors",
+    "serves_social_work",
+    "address",
+    "opening_hours",
+    "phone",
+    "rooms",
+    "established_on",
+]
+
+
+def station_save(*, by, region: Region, version: int | None, data: dict) -> Station:
+    """Create the station of ``region`` or update it if ``version`` is still current."""
+    from auditlog.context import set_actor
+    from django.http import Http404
+
+    from shegong.accounts import scope
+
+    if not scope.admin_can_manage_region(by, region.code):
+        raise Http404
+    with transaction.atomic(), set_actor(by):
+        station = Station.objects.select_for_update().filter(region=region).first()
+        if station is None:
+            station = Station(region=region)
+        elif version != station.version:
+            raise StaleStation(
+                _(
+                    "Someone else changed this station while you were editing it. "
+                    "Reload and try again."
+                )
+            )
+        else:
+            station.version += 1
+        for field in STATION_FIELDS:
+            setattr(station, field, data[field])
+        station.save()
+    return station
 
 
 def station_ensure(region: Region, **fields) -> Station:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.region_list, name="list"),
     path("coverage/", views.coverage, name="coverage"),
     path("stations/<str:code>/", views.station_detail, name="station"),
+    path("stations/<str:code>/edit/", views.station_edit, name="station_edit"),
 ]

@@ -1,11 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from shegong.accounts import scope
 
-from . import selectors
+from . import selectors, services
+from .forms import StationForm
 from .models import Level, Region, Station
 
 
@@ -31,6 +34,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
         "townships": townships,
         "villages": villages.select_related("station"),
         "selected": selected,
+        "can_admin": scope.is_admin(request.user),
     }
     return render(request, "regions/region_list.html", context)
 
@@ -50,6 +54,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "townships": Region.objects.filter(level=Level.TOWNSHIP).order_by("code"),
         "township": township,
         "only_gaps": only_gaps,
+        "can_admin": scope.is_admin(request.user),
     }
     return render(request, "regions/coverage.html", context)
 
@@ -58,5 +63,35 @@ def coverage(request: HttpRequest) -> HttpResponse:
 def station_detail(request: HttpRequest, code: str) -> HttpResponse:
     _aggregate_user(request)
     station = get_object_or_404(Station.objects.select_related("region__parent"), region_id=code)
-    context = {"station": station, "staff": selectors.station_staff(station)}
+    context = {
+        "station": station,
+        "staff": selectors.station_staff(station),
+        "can_edit": scope.admin_can_manage_region(request.user, code),
+    }
     return render(request, "regions/station_detail.html", context)
+
+
+@login_required
+def station_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Set up a region's station, or change its details (district administrators)."""
+    region = get_object_or_404(Region, code=code)
+    if not scope.admin_can_manage_region(request.user, code):
+        raise Http404
+    station = Station.objects.filter(region=region).first()
+    if station is None:
+        station = Station(region=region, name=services.station_name(region), rooms=[])
+    form = StationForm(request.POST or None, instance=station)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.station_save(
+                by=request.user,
+                region=region,
+                version=form.cleaned_data["version"],
+                data=form.station_data(),
+            )
+        except services.StaleStation as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Station saved."))
+            return redirect("regions:station", code=code)
+    return render(request, "regions/station_form.html", {"form": form, "region": region})

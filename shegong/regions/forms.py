@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shegong.forms import BootstrapMixin
+
+from .models import Station
+
+
+class StationForm(BootstrapMixin, forms.ModelForm):
+    rooms_text = forms.CharField(
+        label=_("rooms"),
+        required=False,
+        help_text=_("One per line, e.g. 综合办公室, 技能图书室, 心理咨询室."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Station
+        fields = [
+            "name",
+            "serves_elderly",
+            "serves_minors",
+            "serves_social_work",
+            "address",
+            "opening_hours",
+            "phone",
+            "established_on",
+        ]
+        widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["rooms_text"] = "\n".join(self.instance.rooms)
+            self.initial["version"] = self.instance.version
+
+    def station_data(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields}
+        text = self.cleaned_data["rooms_text"].replace("，", ",").replace(",", "\n")
+        data["rooms"] = [line.strip() for line in text.splitlines() if line.strip()]
+        return data
