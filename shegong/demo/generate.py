@@ -229,7 +229,9 @@ def _people_rows(
         age = (today - birth).days // 365
         cats = _categories(rng, age, household_size)
         person = Person(
-            name=fake.name_male() if sex == "M" else fake.name_female(),
+            # zh_CN's name_male() mixes in female given names; build the name from its parts.
+            name=fake.last_name()
+            + (fake.first_name_male() if sex == "M" else fake.first_name_female()),
             sex=sex,
             birth_date=birth,
             id_number_encrypted=crypto.encrypt(number),
