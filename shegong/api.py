@@ -35,7 +35,12 @@ class Session(APIKeyCookie):
     def _get_key(self, request: HttpRequest):
         from django.conf import settings
 
-        return request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if key:
+            # APIKeyCookie._get_key is where django-ninja checks CSRF (unsafe methods only);
+            # overriding it without this call would let any site write with the victim's session.
+            super()._get_key(request)
+        return key
 
     def authenticate(self, request: HttpRequest, key):
         user = getattr(request, "user", None)

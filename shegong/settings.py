@@ -1,6 +1,7 @@
 """shegong settings. Configuration comes from environment variables only (see README)."""
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -137,7 +138,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "shegong.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -181,6 +182,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Until `collectstatic` fills STATIC_ROOT, whitenoise serves through the finders; its warning
+# about the missing directory says nothing useful then.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Huey: SQLite storage next to the database by default, Redis when REDIS_URL is set.

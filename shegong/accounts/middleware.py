@@ -3,7 +3,16 @@ from django.urls import reverse
 
 from . import scope
 
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/")
+# Only the pages that lead to the second factor; user administration lives under /accounts/ too.
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/otp/",
+    "/static/",
+    "/healthz",
+    "/i18n/",
+    "/api/",
+)
 
 
 class RequireSecondFactorMiddleware:

@@ -21,7 +21,10 @@ def users_for_admin(*, fetched_by: Any, q: str = "") -> QuerySet[User]:
         inside |= under_prefix("region__code", prefix)
     in_area = Membership.objects.filter(inside, user=OuterRef("pk"))
     any_membership = Membership.objects.filter(user=OuterRef("pk"))
-    queryset = User.objects.filter(Exists(in_area) | ~Exists(any_membership))
+    # Superusers are the operators' accounts: resetting one would hand over the whole system.
+    queryset = User.objects.filter(Exists(in_area) | ~Exists(any_membership)).exclude(
+        is_superuser=True
+    )
     if q:
         queryset = queryset.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     return queryset.prefetch_related(

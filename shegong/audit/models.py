@@ -28,7 +28,8 @@ class AccessLog(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         null=True,
-        on_delete=models.SET_NULL,
+        # PROTECT: deleting a user or person must not rewrite the log (it is append-only).
+        on_delete=models.PROTECT,
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=10, choices=AccessAction.choices)
@@ -39,7 +40,7 @@ class AccessLog(models.Model):
         verbose_name=_("person"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     field = models.CharField(_("field"), max_length=50, blank=True)

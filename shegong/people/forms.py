@@ -32,7 +32,8 @@ class PersonForm(BootstrapMixin, forms.Form):
     birth_date = forms.DateField(
         label=_("date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # An <input type=date> takes ISO dates only, whatever the language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Taken from the ID number when left empty."),
     )
     phone = forms.CharField(

@@ -27,7 +27,8 @@ class StationForm(BootstrapMixin, forms.ModelForm):
             "phone",
             "established_on",
         ]
-        widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+        # type=date inputs take ISO dates only, whatever the language
+        widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

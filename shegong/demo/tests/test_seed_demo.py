@@ -1,0 +1,89 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from shegong.accounts.models import Role, User
+from shegong.people import idnumbers
+from shegong.people.models import Person
+from shegong.regions.models import Level, Region, Station
+
+pytestmark = pytest.mark.django_db
+
+DEMO_ROLES = {
+    "demo-district": Role.DISTRICT_ADMIN,
+    "demo-center": Role.CENTER_WORKER,
+    "demo-township": Role.TOWNSHIP_SUPERVISOR,
+    "demo-village": Role.VILLAGE_DIRECTOR,
+    "demo-volunteer": Role.VOLUNTEER,
+    "demo-viewer": Role.VIEWER,
+}
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", people=200, stdout=io.StringIO())
+
+
+def test_it_creates_the_district_its_townships_and_173_generated_villages(seeded):
+    assert Region.objects.filter(level=Level.DISTRICT).get().code == "130111000000"
+    townships = Region.objects.filter(level=Level.TOWNSHIP)
+    assert townships.count() == 7
+    assert "栾城镇" in set(townships.values_list("name", flat=True))
+    villages = Region.objects.filter(level=Level.VILLAGE)
+    assert villages.count() == 173
+    assert not villages.filter(is_generated=False).exists()
+    assert not villages.filter(parent__level=Level.VILLAGE).exists()
+
+
+def test_it_sets_up_stations_for_the_centre_and_every_township(seeded):
+    assert Station.objects.filter(region__level=Level.DISTRICT).count() == 1
+    assert Station.objects.filter(region__level=Level.TOWNSHIP).count() == 7
+    assert Station.objects.filter(region__level=Level.VILLAGE).count() > 150
+
+
+def test_it_creates_the_six_demo_accounts(seeded, settings):
+    accounts = User.objects.filter(is_demo_account=True)
+
+    assert set(accounts.values_list("username", flat=True)) == set(DEMO_ROLES)
+    for user in accounts:
+        assert [m.role for m in user.memberships.all()] == [DEMO_ROLES[user.username]]
+        assert user.check_password(settings.SHEGONG_DEMO_PASSWORD)
+
+
+def test_the_demo_township_and_village_accounts_sit_in_the_first_township(seeded):
+    township = User.objects.get(username="demo-township").memberships.get().region
+    village = User.objects.get(username="demo-village").memberships.get().region
+
+    assert township.name == "栾城镇"
+    assert village.parent == township
+
+
+def test_it_generates_demo_people_with_valid_unique_id_numbers(seeded):
+    people = list(Person.objects.all())
+
+    assert len(people) == 200
+    assert all(p.is_demo for p in people)
+    numbers = [p.id_number for p in people]
+    assert len(set(numbers)) == 200
+    for person, number in zip(people, numbers, strict=True):
+        parsed = idnumbers.parse(number)
+        assert (parsed.sex, parsed.birth_date) == (person.sex, person.birth_date)
+        assert person.id_number_masked == number[:6] + "********" + number[-4:]
+
+
+def test_demo_people_live_in_generated_villages(seeded):
+    assert not Person.objects.exclude(region__level=Level.VILLAGE).exists()
+    assert not Person.objects.exclude(region__is_generated=True).exists()
+
+
+def test_if_empty_adds_nothing_the_second_time(seeded):
+    regions, people, users = Region.objects.count(), Person.objects.count(), User.objects.count()
+
+    call_command("seed_demo", people=200, if_empty=True, stdout=io.StringIO())
+
+    assert (Region.objects.count(), Person.objects.count(), User.objects.count()) == (
+        regions,
+        people,
+        users,
+    )
