@@ -184,7 +184,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Until `collectstatic` fills STATIC_ROOT, whitenoise serves through the finders; its warning
 # about the missing directory says nothing useful then.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_ROOT = VAR_DIR / "media"
 
 # Huey: SQLite storage next to the database by default, Redis when REDIS_URL is set.

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from . import selectors, services
 from .models import Person
@@ -119,8 +120,8 @@ def create_person(request: HttpRequest, payload: PersonIn):
     try:
         person = services.person_create(by=request.auth, data=payload.dict())
     except services.DuplicatePerson as exc:
-        return 409, {"detail": str(exc), "existing_id": None}
-    return 201, _reload(person)
+        return Status(409, {"detail": str(exc), "existing_id": None})
+    return Status(201, _reload(person))
 
 
 @router.patch(
@@ -136,10 +137,10 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch):
             by=request.auth, person_id=person_id, version=version, changes=changes
         )
     except services.StaleVersion as exc:
-        return 409, {"detail": str(exc), "current_version": exc.current_version}
+        return Status(409, {"detail": str(exc), "current_version": exc.current_version})
     except services.DuplicatePerson as exc:
-        return 409, {"detail": str(exc)}
-    return 200, _reload(person)
+        return Status(409, {"detail": str(exc)})
+    return Status(200, _reload(person))
 
 
 def _reload(person: Person) -> Person:

@@ -75,8 +75,37 @@ def normalise_phone(raw: str) -> str:
     return re.sub(r"[\s()（）]", "", text)
 
 
-def _clean(data: dict[str, Any], *, user: Any, current: Person | None) -> dict[str, Any]:
+class CleanContext:
+    """What validation needs from the database, looked up once per call (or once per import).
+
+    ``user=None`` is the system operator (a management command): every region is writable.
+    """
+
+    def __init__(self, user: Any, regions: dict[str, Region] | None = None):
+        self.user = user
+        self._regions = regions
+        self._areas: dict[str, bool] = {}
+
+    def region(self, code: str) -> Region | None:
+        if self._regions is not None:
+            return self._regions.get(code)
+        return Region.objects.filter(code=code).first()
+
+    def can_write(self, code: str) -> bool:
+        return self.user is None or scope.can_write_region(self.user, code)
+
+    def known_area(self, number: str) -> bool:
+        area = number[:6]
+        if area not in self._areas:
+            self._areas[area] = idnumbers.known_area(number)
+        return self._areas[area]
+
+
+def _clean(
+    data: dict[str, Any], *, user: Any, current: Person | None, ctx: CleanContext | None = None
+) -> dict[str, Any]:
     """Validate a full set of person fields; raise ValidationError with per-field messages."""
+    ctx = ctx or CleanContext(user)
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
 
@@ -92,7 +121,7 @@ def _clean(data: dict[str, Any], *, user: Any, current: Person | None) -> dict[s
 
     parsed = None
     try:
-        parsed = idnumbers.parse(data.get("id_number") or "")
+        parsed = idnumbers.parse(data.get("id_number") or "", area_check=ctx.known_area)
         cleaned["id_number"] = parsed.number
     except idnumbers.IdNumberError as exc:
         error("id_number", str(exc))
@@ -138,12 +167,12 @@ def _clean(data: dict[str, Any], *, user: Any, current: Person | None) -> dict[s
     if not region_code:
         error("region_code", _("Choose the village."))
     else:
-        region = Region.objects.filter(code=region_code).first()
-        if region is None or not scope.can_write_region(user, region_code):
+        region = ctx.region(region_code)
+        if region is None or not ctx.can_write(region_code):
             error("region_code", _("This village does not exist or is outside your area."))
         elif region.level != Level.VILLAGE:
             error("region_code", _("A person is registered in a village, not a township."))
-    if current is not None and not scope.can_write_region(user, current.region_id):
+    if current is not None and not ctx.can_write(current.region_id):
         raise Http404
     cleaned["region"] = region
 
