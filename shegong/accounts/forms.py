@@ -29,7 +29,8 @@ def region_choices(prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 class MembershipForm(BootstrapMixin, forms.Form):
-    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    # No default: granting a role (district admin above all) must be a deliberate choice.
+    role = forms.ChoiceField(label=_("role"), choices=[("", "—"), *Role.choices])
     region_code = forms.ChoiceField(label=_("region"))
     organisation = forms.CharField(label=_("organisation"), max_length=100, required=False)
 

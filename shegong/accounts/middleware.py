@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from . import scope
 
@@ -34,3 +37,20 @@ class RequireSecondFactorMiddleware:
         ):
             return redirect(reverse("accounts:otp") + "?next=" + request.get_full_path())
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """The page language is the user's own choice (the language switch's cookie), else Chinese.
+
+    An office PC whose browser is set to English still shows Chinese until the user switches.
+    The API follows Accept-Language, as machine clients expect.
+    """
+
+    def process_request(self, request):
+        if request.path.startswith("/api/"):
+            return super().process_request(request)
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -1,6 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+AUDITED_PERSON_FIELDS = [
+    "name",
+    "sex",
+    "birth_date",
+    "id_number_masked",
+    "phone_masked",
+    "region",
+    "address",
+    "household",
+    "status",
+    "disability_kind",
+    "disability_grade",
+    "notes",
+]
+
 
 class PeopleConfig(AppConfig):
     name = "shegong.people"
@@ -11,10 +26,9 @@ class PeopleConfig(AppConfig):
 
         from . import models
 
-        # Ciphertexts and keyed hashes change on every write and mean nothing to a reader;
-        # the masked values are recorded instead.
-        secret = ["id_number_encrypted", "id_number_hash", "phone_encrypted", "phone_hash"]
-        auditlog.register(models.Person, exclude_fields=[*secret, "updated_at", "version"])
+        # Ciphertexts and keyed hashes change on every write and mean nothing to a reader: the
+        # masked values are recorded instead. Category changes are logged on the person by
+        # services._set_categories, so the person's history shows them.
+        auditlog.register(models.Person, include_fields=AUDITED_PERSON_FIELDS)
         auditlog.register(models.Household)
         auditlog.register(models.Relation)
-        auditlog.register(models.PersonCategory)

@@ -85,6 +85,7 @@ class CleanContext:
         self.user = user
         self._regions = regions
         self._areas: dict[str, bool] = {}
+        self._households: dict[int, Household | None] = {}
 
     def region(self, code: str) -> Region | None:
         if self._regions is not None:
@@ -93,6 +94,14 @@ class CleanContext:
 
     def can_write(self, code: str) -> bool:
         return self.user is None or scope.can_write_region(self.user, code)
+
+    def household(self, pk: int) -> Household | None:
+        if pk not in self._households:
+            households = Household.objects.all()
+            if self.user is not None:
+                households = scope.visible(households, self.user)
+            self._households[pk] = households.filter(pk=pk).first()
+        return self._households[pk]
 
     def known_area(self, number: str) -> bool:
         area = number[:6]
@@ -179,7 +188,7 @@ def _clean(
     household_id = data.get("household_id")
     household = None
     if household_id:
-        household = scope.visible(Household.objects.all(), user).filter(pk=household_id).first()
+        household = ctx.household(household_id)
         if household is None:
             error("household_id", _("This household does not exist or is outside your area."))
     cleaned["household"] = household
@@ -229,6 +238,39 @@ def person_validate(*, by: Any, data: dict[str, Any], current: Person | None = N
     _clean(data, user=by, current=current)
 
 
+def clean_person(
+    data: dict[str, Any], *, by: Any, ctx: CleanContext, current: Person | None = None
+) -> dict[str, Any]:
+    """Validated values for bulk callers (roster import), with a shared lookup context."""
+    return _clean(data, user=by, current=current, ctx=ctx)
+
+
+# The columns _apply writes (for bulk_update).
+WRITTEN_FIELDS = [
+    "name",
+    "sex",
+    "birth_date",
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_encrypted",
+    "phone_hash",
+    "phone_masked",
+    "region",
+    "address",
+    "household",
+    "status",
+    "disability_kind",
+    "disability_grade",
+    "notes",
+]
+
+
+def apply_cleaned(person: Person, cleaned: dict[str, Any]) -> None:
+    """Set a person's fields from validated values (encrypting ID number and phone)."""
+    _apply(person, cleaned)
+
+
 def _apply(person: Person, cleaned: dict[str, Any]) -> None:
     number = cleaned["id_number"]
     person.name = cleaned["name"]
@@ -252,13 +294,35 @@ def _apply(person: Person, cleaned: dict[str, Any]) -> None:
     person.notes = cleaned["notes"]
 
 
-def _set_categories(person: Person, codes: list[str]) -> None:
+def _set_categories(person: Person, codes: list[str], *, by: Any) -> None:
     existing = set(person.categories.values_list("category", flat=True))
     wanted = set(codes)
+    if existing == wanted:
+        return
     if existing - wanted:
         PersonCategory.objects.filter(person=person, category__in=existing - wanted).delete()
     for code in sorted(wanted - existing):
         PersonCategory.objects.create(person=person, category=code)
+    log_category_change(person, existing, wanted, by=by)
+
+
+def log_category_change(person: Person, old: set[str], new: set[str], *, by: Any) -> None:
+    """Categories live in their own table; record their change on the person's history."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    def labels(codes: set[str]) -> str:
+        return "、".join(str(Category(c).label) for c in sorted(codes)) or "None"
+
+    LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(Person),
+        object_pk=str(person.pk),
+        object_id=person.pk,
+        object_repr=str(person),
+        action=LogEntry.Action.UPDATE,
+        changes={"categories": [labels(old), labels(new)]},
+        actor=by if getattr(by, "is_authenticated", False) else None,
+    )
 
 
 def _duplicate_check(number: str, exclude_pk: int | None) -> None:
@@ -282,7 +346,7 @@ def person_create(*, by: Any, data: dict[str, Any], is_demo: bool = False) -> Pe
                 person.save()
         except IntegrityError:
             raise DuplicatePerson() from None
-        _set_categories(person, cleaned["categories"])
+        _set_categories(person, cleaned["categories"], by=by)
     return person
 
 
@@ -305,7 +369,7 @@ def person_update(*, by: Any, person_id: int, version: int, changes: dict[str, A
         _apply(person, cleaned)
         person.version += 1
         person.save()
-        _set_categories(person, cleaned["categories"])
+        _set_categories(person, cleaned["categories"], by=by)
     return person
 
 

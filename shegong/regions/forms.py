@@ -27,7 +27,7 @@ class StationForm(BootstrapMixin, forms.ModelForm):
             "phone",
             "established_on",
         ]
-        # type=date inputs take ISO dates only, whatever the language
+        # An <input type=date> takes ISO dates only, whatever the language.
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, **kwargs):

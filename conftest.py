@@ -1,0 +1,3 @@
+"""Top-level conftest: only here may pytest_plugins register fixtures for the whole suite."""
+
+pytest_plugins = ["shegong.browser_fixtures"]
