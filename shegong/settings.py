@@ -219,4 +219,7 @@ LOGGING = {
 }
 
 SHEGONG_PAGE_SIZE = 25
+# Uploaded rosters and exported lists hold ID numbers: delete them after this long.
+SHEGONG_IMPORT_FILE_DAYS = env_int("SHEGONG_IMPORT_FILE_DAYS", 30)
+SHEGONG_EXPORT_FILE_HOURS = env_int("SHEGONG_EXPORT_FILE_HOURS", 24)
 SHEGONG_DEMO_PASSWORD = env_str("SHEGONG_DEMO_PASSWORD", "shegong-demo")

@@ -327,6 +327,40 @@ def _link_guardians(chunk: list[tuple[Person, list[str], int]], rng: random.Rand
     Relation.objects.bulk_create(relations)
 
 
+def plant_duplicates(count: int = 6, *, seed: int = 7) -> int:
+    """A few records registered twice with a mistyped ID number, for the duplicates review."""
+    rng = random.Random(seed)
+    originals = list(Person.objects.filter(is_demo=True).order_by("pk")[: count * 50 : 50])
+    planted = []
+    for original in originals:
+        number = crypto.decrypt(original.id_number_encrypted)
+        position = rng.randrange(14, 17)  # a slip in the sequence digits
+        digit = str((int(number[position]) + rng.randint(1, 9)) % 10)
+        first17 = number[:position] + digit + number[position + 1 : 17]
+        if (int(first17[16]) % 2 == 1) != (original.sex == "M"):
+            continue  # the slip would change the sex; skip this one
+        typo = first17 + idnumbers.check_char(first17)
+        digest = crypto.blind_index(typo)
+        if Person.objects.filter(id_number_hash=digest).exists():
+            continue
+        planted.append(
+            Person(
+                name=original.name,
+                sex=original.sex,
+                birth_date=original.birth_date,
+                id_number_encrypted=crypto.encrypt(typo),
+                id_number_hash=digest,
+                id_number_masked=crypto.mask_id_number(typo),
+                region_id=original.region_id,
+                address=original.address,
+                is_demo=True,
+                notes="演示：重复登记（身份证号录入错误）",
+            )
+        )
+    Person.objects.bulk_create(planted)
+    return len(planted)
+
+
 def seed_regions_and_staff(seed: int = 7) -> None:
     rng = random.Random(seed)
     fake = Faker("zh_CN")

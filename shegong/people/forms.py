@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy as _
 from shegong.forms import BootstrapMixin
 from shegong.regions.models import Level, Region
 
-from .models import Category, DisabilityGrade, DisabilityKind, PersonStatus, RelationKind, Sex
+from .models import (
+    Category,
+    DisabilityGrade,
+    DisabilityKind,
+    OnExisting,
+    PersonStatus,
+    RelationKind,
+    Sex,
+)
 
 
 class PersonForm(BootstrapMixin, forms.Form):
@@ -26,15 +34,13 @@ class PersonForm(BootstrapMixin, forms.Form):
             }
         ),
     )
-    sex = forms.ChoiceField(
-        label=_("sex"), choices=[("", _("(from the ID number)")), *Sex.choices], required=False
-    )
+    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
     birth_date = forms.DateField(
         label=_("date of birth"),
         required=False,
         # An <input type=date> takes ISO dates only, whatever the language.
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Taken from the ID number when left empty."),
+        help_text=_("Sex and date of birth are taken from the ID number when left empty."),
     )
     phone = forms.CharField(
         label=_("phone"),
@@ -44,7 +50,11 @@ class PersonForm(BootstrapMixin, forms.Form):
     )
     region_code = forms.ChoiceField(label=_("village"))
     address = forms.CharField(label=_("address"), max_length=200, required=False)
-    status = forms.ChoiceField(label=_("status"), choices=PersonStatus.choices)
+    # "Merged" is set by the merge, never chosen by hand.
+    status = forms.ChoiceField(
+        label=_("status"),
+        choices=[c for c in PersonStatus.choices if c[0] != PersonStatus.MERGED],
+    )
     categories = forms.MultipleChoiceField(
         label=_("categories"),
         choices=Category.choices,
@@ -86,3 +96,33 @@ class RelationForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("relation"), choices=RelationKind.choices)
     is_primary_guardian = forms.BooleanField(label=_("primary guardian"), required=False)
     notes = forms.CharField(label=_("notes"), max_length=200, required=False)
+
+
+class ImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(
+        label=_("roster file"),
+        help_text=_(".xlsx, .xls or .csv (UTF-8 or GBK), up to 30 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+    )
+    region_code = forms.ChoiceField(
+        label=_("import into"),
+        help_text=_("A township: the file needs a village column. A village: it may have none."),
+    )
+    category = forms.ChoiceField(
+        label=_("category for every row"),
+        choices=[("", _("(from the file's category column, if any)")), *Category.choices],
+        required=False,
+    )
+    on_existing = forms.ChoiceField(
+        label=_("people already in the registry"),
+        choices=OnExisting.choices,
+        initial=OnExisting.UPDATE,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region_code"].choices = [
+            (r.code, f"{r.parent.name} · {r.name}" if r.level == "village" else r.name)
+            for r in regions
+        ]

@@ -24,6 +24,8 @@ class PersonStatus(models.TextChoices):
     MOVED = "moved", _("Moved away")
     # 死亡: deceased; kept for history
     DECEASED = "deceased", _("Deceased")
+    # 已合并: a duplicate merged into another record; kept for history, hidden from lists
+    MERGED = "merged", _("Merged into another record")
 
 
 class Category(models.TextChoices):
@@ -148,6 +150,13 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["region", "name"], name="person_region_name"),
             models.Index(fields=["region", "birth_date"], name="person_region_birth"),
+            # Lists hide merged records unless filtered by status: this index answers their
+            # COUNT and first page from the index alone, without reading the table (bench/).
+            models.Index(
+                fields=["region", "name"],
+                condition=~models.Q(status="merged"),
+                name="person_live_region_name",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -260,3 +269,178 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relative} → {self.person} ({self.get_kind_display()})"
+
+
+class ImportStatus(models.TextChoices):
+    # 已上传: the file is stored, checking has not started
+    UPLOADED = "uploaded", _("Uploaded")
+    # 检查中: rows are being read and checked (nothing written)
+    CHECKING = "checking", _("Checking")
+    # 待确认: checked; the preview waits for the user's confirmation
+    CHECKED = "checked", _("Checked, waiting for confirmation")
+    # 导入中: the confirmed import runs in one transaction
+    IMPORTING = "importing", _("Importing")
+    # 已完成: committed
+    DONE = "done", _("Imported")
+    # 失败: the file could not be read, or the import was refused; the registry is unchanged
+    FAILED = "failed", _("Failed")
+
+
+class OnExisting(models.TextChoices):
+    UPDATE = "update", _("Update them with the file's values")
+    SKIP = "skip", _("Leave them as they are")
+
+
+class ImportJob(models.Model):
+    """One roster file on its way into the registry: upload → check → confirm → import."""
+
+    SCOPE_REGION_FIELD = "region__code"
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    category = models.CharField(
+        _("category for every row"), max_length=30, choices=Category.choices, blank=True
+    )
+    on_existing = models.CharField(
+        _("people already in the registry"),
+        max_length=10,
+        choices=OnExisting.choices,
+        default=OnExisting.UPDATE,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    count_new = models.PositiveIntegerField(_("new"), default=0)
+    count_update = models.PositiveIntegerField(_("update"), default=0)
+    count_unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    count_error = models.PositiveIntegerField(_("errors"), default=0)
+    # The first errors for the page; every error row is in the downloadable error file.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    elapsed_seconds = models.FloatField(_("seconds"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:import_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.IMPORTING}
+
+
+class MergeRecord(models.Model):
+    """A probable duplicate merged into the person kept; the merged record stays, marked."""
+
+    kept = models.ForeignKey(
+        Person, verbose_name=_("person kept"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged = models.OneToOneField(
+        Person, verbose_name=_("person merged"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The blind index of the merged record's (mistyped) ID number: a roster that still carries
+    # it is caught instead of registering the person a third time.
+    merged_hash = models.CharField(max_length=64, db_index=True, blank=True)
+    moved = models.JSONField(_("what was moved"), default=dict)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"
+
+
+class NotDuplicate(models.Model):
+    """A reviewer said these two are different people; the pair is not proposed again."""
+
+    first = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("not a duplicate")
+        verbose_name_plural = _("not duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="not_duplicate_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="not_duplicate_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ≠ {self.second_id}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """An .xlsx export of a people list, built in the background; only its creator fetches it."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    params = models.JSONField(_("filters"), default=dict)
+    unmasked = models.BooleanField(_("full ID numbers and phones"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    file_path = models.CharField(max_length=500, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk}"

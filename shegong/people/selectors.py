@@ -13,7 +13,7 @@ from shegong.accounts import scope
 from shegong.regions.models import under_prefix
 
 from . import crypto, idnumbers
-from .models import Category, Household, Person, PersonCategory, Relation
+from .models import Category, Household, Person, PersonCategory, PersonStatus, Relation
 from .services import normalise_phone
 
 ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9Xx]$")
@@ -50,6 +50,9 @@ def apply_filters(queryset: QuerySet[Person], filters: PeopleFilters) -> QuerySe
         queryset = queryset.filter(under_prefix("region__code", filters.region))
     if filters.status:
         queryset = queryset.filter(status=filters.status)
+    else:
+        # Merged records are history: found by their own status filter or by link only.
+        queryset = queryset.exclude(status=PersonStatus.MERGED)
     category = filters.category
     today = dt.date.today()
     if category == "elderly":

@@ -23,6 +23,7 @@ from .models import (
     Category,
     DisabilityKind,
     Household,
+    MergeRecord,
     Person,
     PersonCategory,
     PersonStatus,
@@ -31,6 +32,11 @@ from .models import (
     Sex,
 )
 
+# Enum .values builds a new list on every access; validation runs per row of an import.
+SEXES = frozenset(Sex.values)
+STATUSES = frozenset(PersonStatus.values)
+CATEGORIES = frozenset(Category.values)
+DISABILITY_KINDS = frozenset(DisabilityKind.values)
 PHONE_RE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 EDITABLE_FIELDS = {
     "name",
@@ -136,7 +142,7 @@ def _clean(
         error("id_number", str(exc))
 
     sex = data.get("sex") or ""
-    if sex and sex not in Sex.values:
+    if sex and sex not in SEXES:
         error("sex", _("Choose male or female."))
     if parsed:
         if sex and sex != parsed.sex:
@@ -194,19 +200,23 @@ def _clean(
     cleaned["household"] = household
 
     status = data.get("status") or PersonStatus.ACTIVE
-    if status not in PersonStatus.values:
+    if status not in STATUSES:
         error("status", _("Unknown status."))
+    elif status == PersonStatus.MERGED and (current is None or current.status != status):
+        error("status", _("Only merging two records marks one as merged."))
+    elif current is not None and current.status == PersonStatus.MERGED:
+        error("status", _("A merged record is kept as history and cannot be changed."))
     cleaned["status"] = status
 
     categories = list(dict.fromkeys(data.get("categories") or []))
-    unknown = [c for c in categories if c not in Category.values]
+    unknown = [c for c in categories if c not in CATEGORIES]
     if unknown:
         error("categories", _("Unknown category: %(codes)s") % {"codes": ", ".join(unknown)})
-    cleaned["categories"] = [c for c in categories if c in Category.values]
+    cleaned["categories"] = [c for c in categories if c in CATEGORIES]
 
     kind = data.get("disability_kind") or ""
     grade = data.get("disability_grade") or None
-    if kind and kind not in DisabilityKind.values:
+    if kind and kind not in DISABILITY_KINDS:
         error("disability_kind", _("Unknown disability kind."))
     if grade is not None:
         try:
@@ -271,27 +281,44 @@ def apply_cleaned(person: Person, cleaned: dict[str, Any]) -> None:
     _apply(person, cleaned)
 
 
+def person_columns(cleaned: dict[str, Any], *, keep_secrets_of: Person | None = None) -> dict:
+    """Column values (by attribute name) for validated values; ID number and phone encrypted.
+
+    With ``keep_secrets_of``, unchanged ID number and phone keep their existing ciphertexts
+    (AES-GCM uses a fresh nonce, so re-encrypting would show a change where there is none).
+    """
+    number, phone = cleaned["id_number"], cleaned["phone"]
+    number_hash, phone_hash = crypto.blind_index(number), crypto.blind_index(phone)
+    columns = {
+        "name": cleaned["name"],
+        "sex": cleaned["sex"],
+        "birth_date": cleaned["birth_date"],
+        "region_id": cleaned["region"].code,
+        "address": cleaned["address"],
+        "household_id": cleaned["household"].pk if cleaned["household"] else None,
+        "status": cleaned["status"],
+        "disability_kind": cleaned["disability_kind"],
+        "disability_grade": cleaned["disability_grade"],
+        "notes": cleaned["notes"],
+    }
+    old = keep_secrets_of
+    if old is None or old.id_number_hash != number_hash:
+        columns["id_number_encrypted"] = crypto.encrypt(number)
+        columns["id_number_hash"] = number_hash
+        columns["id_number_masked"] = crypto.mask_id_number(number)
+    if old is None or old.phone_hash != phone_hash or not phone:
+        columns["phone_encrypted"] = crypto.encrypt(phone)
+        columns["phone_hash"] = phone_hash
+        columns["phone_masked"] = crypto.mask_phone(phone)
+    return columns
+
+
 def _apply(person: Person, cleaned: dict[str, Any]) -> None:
-    number = cleaned["id_number"]
-    person.name = cleaned["name"]
-    person.sex = cleaned["sex"]
-    person.birth_date = cleaned["birth_date"]
-    if person.id_number_hash != crypto.blind_index(number):
-        person.id_number_encrypted = crypto.encrypt(number)
-        person.id_number_hash = crypto.blind_index(number)
-        person.id_number_masked = crypto.mask_id_number(number)
-    phone = cleaned["phone"]
-    if person.phone_hash != crypto.blind_index(phone) or not phone:
-        person.phone_encrypted = crypto.encrypt(phone)
-        person.phone_hash = crypto.blind_index(phone)
-        person.phone_masked = crypto.mask_phone(phone)
+    for attname, value in person_columns(cleaned, keep_secrets_of=person).items():
+        setattr(person, attname, value)
+    # Keep the related objects cached for callers that use them after saving.
     person.region = cleaned["region"]
-    person.address = cleaned["address"]
     person.household = cleaned["household"]
-    person.status = cleaned["status"]
-    person.disability_kind = cleaned["disability_kind"]
-    person.disability_grade = cleaned["disability_grade"]
-    person.notes = cleaned["notes"]
 
 
 def _set_categories(person: Person, codes: list[str], *, by: Any) -> None:
@@ -306,13 +333,20 @@ def _set_categories(person: Person, codes: list[str], *, by: Any) -> None:
     log_category_change(person, existing, wanted, by=by)
 
 
+def category_text(codes, labels: dict[str, str] | None = None) -> str:
+    """Categories as the history shows them: labels in the active language, 、-separated."""
+    labels = labels or category_labels()
+    return "、".join(labels[c] for c in sorted(codes))
+
+
+def category_labels() -> dict[str, str]:
+    return {code: str(label) for code, label in Category.choices}
+
+
 def log_category_change(person: Person, old: set[str], new: set[str], *, by: Any) -> None:
     """Categories live in their own table; record their change on the person's history."""
     from auditlog.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
-
-    def labels(codes: set[str]) -> str:
-        return "、".join(str(Category(c).label) for c in sorted(codes)) or "None"
 
     LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(Person),
@@ -320,18 +354,28 @@ def log_category_change(person: Person, old: set[str], new: set[str], *, by: Any
         object_id=person.pk,
         object_repr=str(person),
         action=LogEntry.Action.UPDATE,
-        changes={"categories": [labels(old), labels(new)]},
+        changes={"categories": [category_text(old) or "None", category_text(new) or "None"]},
         actor=by if getattr(by, "is_authenticated", False) else None,
     )
 
 
 def _duplicate_check(number: str, exclude_pk: int | None) -> None:
-    existing = Person.objects.filter(id_number_hash=crypto.blind_index(number))
+    digest = crypto.blind_index(number)
+    existing = Person.objects.filter(id_number_hash=digest)
     if exclude_pk:
         existing = existing.exclude(pk=exclude_pk)
     found = existing.values_list("pk", flat=True).first()
     if found:
         raise DuplicatePerson(found)
+    if MergeRecord.objects.filter(merged_hash=digest).exists():
+        raise ValidationError({"id_number": [merged_number_message()]})
+
+
+def merged_number_message() -> str:
+    return _(
+        "This ID number belonged to a duplicate record that was merged into another person: "
+        "it was probably mistyped. Check the number against the ID card."
+    )
 
 
 def person_create(*, by: Any, data: dict[str, Any], is_demo: bool = False) -> Person:

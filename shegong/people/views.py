@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from shegong.accounts import scope
 from shegong.regions.models import Level, Region
 
-from . import crypto, idnumbers, selectors, services
+from . import crypto, duplicates, idnumbers, selectors, services
 from .forms import PersonForm, RelationForm
 from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus, Sex
 
@@ -63,6 +63,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "categories": [*DERIVED_CATEGORIES.items(), *Category.choices],
         "statuses": PersonStatus.choices,
         "can_create": bool(scope.scope_for(request.user).write_prefixes),
+        "can_reveal": scope.can_reveal(request.user),
     }
     template = "people/_results.html" if request.htmx else "people/person_list.html"
     return render(request, template, context)
@@ -72,9 +73,12 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk)
     services.person_record_read(by=request.user, person=person, request=request)
+    # A kept record shows the history of the records merged into it as well.
+    merged_from = duplicates.merged_from(person)
     history = (
         LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Person), object_pk=str(person.pk)
+            content_type=ContentType.objects.get_for_model(Person),
+            object_pk__in=[str(person.pk), *(str(m.pk) for m in merged_from)],
         )
         .select_related("actor")
         .order_by("-timestamp")[:50]
@@ -87,6 +91,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": scope.can_reveal(request.user),
         "can_edit": scope.can_write_region(request.user, person.region_id),
         "relation_form": RelationForm(),
+        "merged_into": duplicates.merged_into(person) if person.status == "merged" else None,
+        "merged_from": merged_from,
     }
     return render(request, "people/person_detail.html", context)
 
@@ -143,6 +149,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk, write=True)
     prefixes = scope.scope_for(request.user).write_prefixes
+    conflict = None
     if request.method == "POST":
         form = PersonForm(request.POST, prefixes=prefixes)
         if form.is_valid():
@@ -158,7 +165,15 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.DuplicatePerson as exc:
                 form.add_error("id_number", str(exc))
             except services.StaleVersion as exc:
+                # Keep what the worker typed, but against the current version, and show what
+                # the other save changed: saving again is then a deliberate overwrite.
+                person.refresh_from_db()
+                data = request.POST.copy()
+                data["version"] = str(exc.current_version)
+                form = PersonForm(data, prefixes=prefixes)
+                form.is_valid()
                 form.add_error(None, str(exc))
+                conflict = _conflicting_values(form, person)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect(person)
@@ -171,8 +186,37 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.person_reveal(by=request.user, person=person, field=field, request=request)
         initial["version"] = person.version
         form = PersonForm(initial=initial, prefixes=prefixes)
-    context = {"form": form, "person": person, "creating": False}
+    context = {"form": form, "person": person, "creating": False, "conflict": conflict}
     return render(request, "people/person_form.html", context)
+
+
+def _conflicting_values(form: PersonForm, person: Person) -> list[tuple[str, str, str]]:
+    """(label, saved value, your value) for the fields where the two differ. Numbers masked."""
+    saved = services.person_as_input(person)
+    rows = []
+    for name in ("name", "region_code", "address", "status", "categories", "notes"):
+        mine = form.data.getlist(name) if name == "categories" else form.data.get(name, "")
+        theirs = saved[name]
+        if name == "categories":
+            if sorted(mine) == sorted(theirs):
+                continue
+            labels = dict(Category.choices)
+            mine = "、".join(str(labels.get(c, c)) for c in mine)
+            theirs = "、".join(str(labels.get(c, c)) for c in theirs)
+        elif str(mine or "") == str(theirs or ""):
+            continue
+        elif name == "region_code":
+            names = dict(Region.objects.filter(code__in=[mine, theirs]).values_list("code", "name"))
+            mine, theirs = names.get(mine, mine), names.get(theirs, theirs)
+        elif name == "status":
+            labels = dict(PersonStatus.choices)
+            mine, theirs = labels.get(mine, mine), labels.get(theirs, theirs)
+        rows.append((str(form.fields[name].label), str(theirs or "—"), str(mine or "—")))
+    if person.id_number_hash != crypto.blind_index(
+        idnumbers.normalise(form.data.get("id_number", ""))
+    ):
+        rows.append((str(form.fields["id_number"].label), person.id_number_masked, "…"))
+    return rows
 
 
 @login_required

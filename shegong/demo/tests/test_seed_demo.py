@@ -59,8 +59,11 @@ def test_the_demo_township_and_village_accounts_sit_in_the_first_township(seeded
     assert village.parent == township
 
 
+PLANTED = "演示：重复登记（身份证号录入错误）"
+
+
 def test_it_generates_demo_people_with_valid_unique_id_numbers(seeded):
-    people = list(Person.objects.all())
+    people = list(Person.objects.exclude(notes=PLANTED))
 
     assert len(people) == 200
     assert all(p.is_demo for p in people)
@@ -87,3 +90,15 @@ def test_if_empty_adds_nothing_the_second_time(seeded):
         people,
         users,
     )
+
+
+def test_it_plants_a_few_mistyped_duplicates_for_the_review_page(seeded):
+    planted = list(Person.objects.filter(notes=PLANTED))
+
+    assert 1 <= len(planted) <= 6
+    for twin in planted:
+        original = Person.objects.exclude(pk=twin.pk).get(
+            name=twin.name, birth_date=twin.birth_date, region=twin.region
+        )
+        differing = [i for i in range(17) if twin.id_number[i] != original.id_number[i]]
+        assert len(differing) == 1

@@ -37,6 +37,8 @@ class Command(BaseCommand):
         if people:
             generate.generate_people(people, seed=seed, progress=progress)
             self.stdout.write("")
+            if before == 0:
+                generate.plant_duplicates(seed=seed)
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "

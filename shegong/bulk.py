@@ -1,0 +1,71 @@
+"""Fast multi-row inserts for imports, where ``bulk_create`` spends most of its time compiling.
+
+``bulk_create`` builds a model instance per row and prepares every value through the field
+API; for a 100,000-row roster that costs more than the database's own work. ``bulk_insert``
+takes plain dicts keyed by attribute name (``region_id``, not ``region``), converts only the
+values that need it (dates, datetimes, JSON), fills defaults and ``auto_now`` fields, and sends
+one ``executemany`` per batch. No signals are sent and no ``save()`` runs: callers write their
+own audit rows. It runs on the default connection, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+Converter = Callable[[Any], Any]
+
+
+def _converter(field: models.Field) -> Converter | None:
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return lambda v: None if v is None else ops.adapt_datetimefield_value(v)
+    if isinstance(field, models.DateField):
+        return lambda v: None if v is None else ops.adapt_datefield_value(v)
+    if isinstance(field, models.JSONField):
+        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+    return None
+
+
+def bulk_insert(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], batch: int = 2000
+) -> int:
+    """Insert ``rows`` into ``model``'s table; returns how many were inserted."""
+    if not rows:
+        return 0
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
+    now = timezone.now()
+    plan = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default: Any = now
+        elif field.has_default():
+            default = field.get_default()
+        else:
+            default = None
+        convert = _converter(field)
+        # Converted once: most rows take the default (created_at, empty JSON …).
+        plan.append((field.attname, convert(default) if convert else default, convert))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Only quoted model metadata is interpolated; every value is a bound parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            values = []
+            for row in rows[start : start + batch]:
+                record = []
+                for attname, default, convert in plan:
+                    if attname in row:
+                        value = row[attname]
+                        record.append(convert(value) if convert else value)
+                    else:
+                        record.append(default)
+                values.append(record)
+            cursor.executemany(sql, values)
+    return len(rows)
