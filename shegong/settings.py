@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "shegong.accounts",
     "shegong.people",
     "shegong.audit",
+    "shegong.casework",
+    "shegong.children",
     "shegong.demo",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/", include("shegong.accounts.urls")),
     path("people/", include("shegong.people.urls")),
     path("regions/", include("shegong.regions.urls")),
+    path("work/", include("shegong.casework.urls")),
+    path("children/", include("shegong.children.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -12,6 +12,8 @@ def navigation(request):
         "demo_mode": settings.DEMO_MODE,
         "nav": {
             "people": scope.can_read_registry(user),
+            "children": scope.can_read_registry(user),
+            "work": scope.can_read_registry(user) or scope.sees_assigned_work(user),
             "regions": scope.can_see_aggregates(user),
             "users": scope.is_admin(user),
             "audit": scope.is_admin(user),

@@ -10,6 +10,7 @@ fetches through :func:`get_visible_or_404`. Out-of-scope objects answer 404, nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -106,6 +107,16 @@ def _prefix_q(field: str, prefixes: tuple[str, ...]) -> Q:
     return q
 
 
+# Counsellors see what is assigned to them, wherever it is. The programme that knows what
+# "assigned" means (casework) registers, per model, a Q for a user; this module stays below it.
+ASSIGNED_Q: dict[type, Callable[[Any], Q]] = {}
+ASSIGNMENT_ROLES = frozenset({Role.COUNSELOR})
+
+
+def register_assigned(model: type, q_for_user: Callable[[Any], Q]) -> None:
+    ASSIGNED_Q[model] = q_for_user
+
+
 def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySet[M]:
     """Restrict a queryset of a scoped model to what ``user`` may read (or write)."""
     field = getattr(queryset.model, "SCOPE_REGION_FIELD", None)
@@ -113,9 +124,17 @@ def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySe
         raise TypeError(f"{queryset.model.__name__} does not declare SCOPE_REGION_FIELD")
     scope = scope_for(user)
     prefixes = scope.write_prefixes if write else scope.read_prefixes
-    if not prefixes:
+    condition = _prefix_q(field, prefixes) if prefixes else None
+    assigned = ASSIGNED_Q.get(queryset.model)
+    if assigned is not None and scope.roles & ASSIGNMENT_ROLES:
+        condition = assigned(user) if condition is None else condition | assigned(user)
+    if condition is None:
         return queryset.none()
-    return queryset.filter(_prefix_q(field, prefixes))
+    return queryset.filter(condition)
+
+
+def sees_assigned_work(user: Any) -> bool:
+    return bool(scope_for(user).roles & ASSIGNMENT_ROLES)
 
 
 def get_visible_or_404(queryset: QuerySet[M], user: Any, *, write: bool = False, **lookup) -> M:

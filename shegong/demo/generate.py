@@ -371,3 +371,243 @@ def seed_regions_and_staff(seed: int = 7) -> None:
         generate_stations(rng)
         generate_staff(rng, fake)
         ensure_demo_accounts()
+
+
+# ---- colour cards (minors protection) -----------------------------------------------------------
+
+# Published archives look like 272 red / 278 orange / 88 blue: most profiled children are at risk.
+COLOUR_MIX = [("red", 0.43), ("orange", 0.44), ("blue", 0.13)]
+CHILD_CATEGORIES = {
+    Category.CHILD_IN_DIFFICULTY: ["poverty", "neglect", "disability", "unsupported"],
+    Category.LEFT_BEHIND_CHILD: ["left_behind"],
+    Category.ORPHAN: ["orphan"],
+    Category.DIBAO: ["poverty"],
+    Category.DISABLED: ["disability"],
+}
+VISIT_NOTES = [
+    "孩子情绪稳定，学习正常",
+    "祖母身体欠佳，照料吃力",
+    "家中卫生较差，已联系村委",
+    "孩子不愿交流，需心理支持",
+]
+
+
+def _answers_for(spec, colour: str, rng: random.Random) -> dict[str, str]:
+    """Answers a real assessment of a child of this colour could give: mostly low, some
+    items raised until the total lands in the colour's band; some reds by an emergency."""
+    instrument = spec.instrument
+    low = {
+        key: min(item.options, key=lambda v: item.options[v][1]) for key, item in spec.items.items()
+    }
+    answers = dict(low)
+    if colour == "red" and rng.random() < 0.35:
+        key, value = rng.choice(
+            [(k, v) for k, i in spec.items.items() for v, o in i.options.items() if o[2]]
+        )
+        answers[key] = value
+        return answers
+    bands = {
+        "blue": (2, instrument.orange_from - 1),
+        "orange": (instrument.orange_from, instrument.red_from - 1),
+        "red": (instrument.red_from, instrument.red_from + 12),
+    }
+    target = rng.randint(*bands[colour])
+    total = 0
+    keys = list(spec.items)
+    rng.shuffle(keys)
+    for key in keys:
+        choices = [
+            (value, score)
+            for value, (_label, score, emergency) in spec.items[key].options.items()
+            if not emergency and 0 < score <= target - total
+        ]
+        if choices:
+            value, score = rng.choice(choices)
+            answers[key] = value
+            total += score
+        if total >= target:
+            break
+    return answers
+
+
+def _first_user_by_region(role: str) -> dict[str, User]:
+    """The first user (demo accounts sort first) holding ``role``, by region code."""
+    found: dict[str, User] = {}
+    memberships = (
+        Membership.objects.filter(role=role, is_active=True, user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    for membership in memberships:
+        found.setdefault(membership.region_id, membership.user)
+    return found
+
+
+def _parents(difficulties: list[str], rng: random.Random) -> tuple[str, str]:
+    from shegong.children.models import ParentSituation as P
+
+    if "orphan" in difficulties:
+        return P.DECEASED, P.DECEASED
+    if "left_behind" in difficulties:
+        return P.WORKING_AWAY, P.WORKING_AWAY
+    return rng.choice(P.values), rng.choice([P.PRESENT, P.WORKING_AWAY, P.ILL])
+
+
+def _years_ago(years: int, today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def generate_children(*, seed: int = 7) -> int:
+    """Colour-card files for demo children in difficulty: assessments with a realistic colour
+    mix, the village director and township supervisor as responsible where they exist, open
+    cases for the red ones, and visits (some overdue). Bulk inserts: seeding stays fast."""
+    from shegong.accounts.models import Programme
+    from shegong.casework.models import Case, CaseEvent, CaseEventKind, CasePlan, Visit, VisitMode
+    from shegong.children import scoring, services
+    from shegong.children.models import ChildProfile, Colour, RiskAssessment
+
+    rng = random.Random(seed)
+    instrument = services.instrument_ensure_default()
+    spec = scoring.InstrumentSpec.load(instrument)
+    rules = {colour: services.rule_for(colour) for colour in Colour.values}
+    today = dt.date.today()
+    children = (
+        Person.objects.filter(
+            is_demo=True, birth_date__gt=_years_ago(18, today), child_profile__isnull=True
+        )
+        .select_related("region")
+        .prefetch_related("categories")
+        .order_by("pk")
+    )
+    directors = _first_user_by_region(Role.VILLAGE_DIRECTOR)
+    supervisors = _first_user_by_region(Role.TOWNSHIP_SUPERVISOR)
+    fallback = (
+        User.objects.filter(memberships__role=Role.CENTER_WORKER).order_by("username").first()
+    )
+    if fallback is None:
+        return 0
+    profiles: list[ChildProfile] = []
+    for person in children:
+        cats = {c.category for c in person.categories.all()}
+        if not (
+            cats & {Category.CHILD_IN_DIFFICULTY, Category.LEFT_BEHIND_CHILD, Category.ORPHAN}
+            or (cats and rng.random() < 0.5)
+            or rng.random() < 0.03
+        ):
+            continue
+        difficulties = {"left_behind"} if Category.LEFT_BEHIND_CHILD in cats else set()
+        for category in cats - {Category.LEFT_BEHIND_CHILD}:
+            if category in CHILD_CATEGORIES:
+                difficulties.add(rng.choice(CHILD_CATEGORIES[category]))
+        colour = rng.choices([c for c, _w in COLOUR_MIX], [w for _c, w in COLOUR_MIX])[0]
+        father, mother = _parents(sorted(difficulties), rng)
+        profiles.append(
+            ChildProfile(
+                person=person,
+                difficulties=sorted(difficulties) or ["poverty"],
+                father=father,
+                mother=mother,
+                guardian_capacity={"red": "none", "orange": "limited"}.get(colour, "adequate"),
+                guardian_notes="演示：祖辈照料" if "left_behind" in difficulties else "",
+                school=f"{person.region.name.removesuffix('村')}小学" if person.age >= 6 else "",
+                grade=f"{min(person.age - 5, 9)}年级" if person.age >= 6 else "",
+                director=directors.get(person.region_id),
+                supervisor=supervisors.get(person.region_id[:9] + "000"),
+                colour=colour,  # the planned colour; the latest assessment's replaces it
+            )
+        )
+    if not profiles:
+        return 0
+    now = dt.datetime.now(dt.UTC)
+    with transaction.atomic():
+        ChildProfile.objects.bulk_create(profiles)
+        assessments: list[RiskAssessment] = []
+        visits: list[Visit] = []
+        cases: list[Case] = []
+        for profile in profiles:
+            worker = profile.director or fallback
+            rule = rules[profile.colour]
+            # Some were assessed long enough ago that their reassessment is overdue.
+            days_ago = rng.randint(1, rule.reassess_every_days + 30)
+            history = [(days_ago, profile.colour)]
+            if rng.random() < 0.3:  # an earlier grade: the archive shows changes over time
+                history.append((days_ago + rng.randint(30, 120), rng.choice(Colour.values)))
+            for ago, graded in reversed(history):
+                answers = _answers_for(spec, graded, rng)
+                result = scoring.score(spec, answers)
+                assessment = RiskAssessment(
+                    child=profile,
+                    instrument=instrument,
+                    answers=answers,
+                    total=result.total,
+                    dimension_scores={k: str(v) for k, v in result.dimensions.items()},
+                    drivers=result.drivers,
+                    computed_colour=result.colour,
+                    colour=result.colour,
+                    assessed_by=worker,
+                )
+                assessment.when = now - dt.timedelta(days=ago, hours=rng.randint(0, 8))
+                assessments.append(assessment)
+            latest = assessments[-1]
+            rule = rules[latest.colour]
+            profile.colour, profile.colour_since = latest.colour, latest.when
+            assessed_on = latest.when.date()
+            last_visit = None
+            for _ in range(rng.choice([0, 1, 1, 2, 3])):
+                visited = assessed_on + dt.timedelta(days=rng.randint(0, days_ago - 1))
+                visits.append(
+                    Visit(
+                        person_id=profile.person_id,
+                        programme=Programme.MINORS,
+                        visited_on=visited,
+                        mode=rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]),
+                        visited_by=worker,
+                        seen="儿童及监护人",
+                        observations=rng.choice(VISIT_NOTES),
+                    )
+                )
+                last_visit = max(last_visit or visited, visited)
+            profile.next_visit_due = (last_visit or assessed_on) + dt.timedelta(
+                days=rule.visit_every_days
+            )
+            profile.next_assessment_due = assessed_on + dt.timedelta(days=rule.reassess_every_days)
+            if rule.case_within_hours is not None:
+                cases.append(
+                    Case(
+                        person_id=profile.person_id,
+                        programme=Programme.MINORS,
+                        owner=worker,
+                        reason="演示：红卡，自动开案",
+                    )
+                )
+        RiskAssessment.objects.bulk_create(assessments)
+        for assessment in assessments:  # bulk_update skips auto_now_add: the dates stay
+            assessment.assessed_at = assessment.when
+        RiskAssessment.objects.bulk_update(assessments, ["assessed_at"], batch_size=500)
+        ChildProfile.objects.bulk_update(
+            profiles,
+            ["colour", "colour_since", "next_visit_due", "next_assessment_due"],
+            batch_size=500,
+        )
+        Visit.objects.bulk_create(visits)
+        Case.objects.bulk_create(cases)
+        opened = list(
+            Case.objects.filter(
+                person_id__in=[c.person_id for c in cases], programme=Programme.MINORS
+            )
+        )
+        CasePlan.objects.bulk_create(CasePlan(case=case) for case in opened)
+        CaseEvent.objects.bulk_create(
+            CaseEvent(
+                case=case,
+                kind=CaseEventKind.OPENED,
+                to_value="intake",
+                note=case.reason,
+                by_id=case.owner_id,
+            )
+            for case in opened
+        )
+    return len(profiles)

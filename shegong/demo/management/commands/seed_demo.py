@@ -39,6 +39,8 @@ class Command(BaseCommand):
             self.stdout.write("")
             if before == 0:
                 generate.plant_duplicates(seed=seed)
+            children = generate.generate_children(seed=seed)
+            self.stdout.write(f"  colour-card files for {children:,} children")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "
