@@ -210,6 +210,11 @@ def _detail(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
             if value not in pending and services.APPROVAL_STAGE[value] == case.stage
         ],
         "is_supervisor": supervisor,
+        "to_decide": [
+            a
+            for a in approvals
+            if supervisor and a.status == ApprovalStatus.REQUESTED and a.requested_by_id != user.pk
+        ],
         "notes": selectors.notes_for(case=case, user=user),
         "visits": selectors.visits_of(person_id=case.person_id, user=user),
         "can_edit": can_edit,

@@ -1,24 +1,37 @@
 """A village director grades a child on a phone; the card turns red, a case opens, and the
-township supervisor approves the plan.
+township supervisor approves the assessment and the plan on the case page.
 
-The casework pages (case detail, approvals) are being built alongside; until they land, the plan
-and its approval go through shegong.casework.services, as the case page will.
+Everything happens in the browser at 375 px: the director and the supervisor each have their own
+browser context (their own session), and the database is checked at the end.
 """
 
 import datetime as dt
 import re
 
 import pytest
-from playwright.sync_api import expect
+from django.utils import translation
+from playwright.sync_api import Page, expect
 
 from shegong.accounts.models import Programme, Role
-from shegong.browser_fixtures import log_in, look
-from shegong.casework import services as casework
-from shegong.casework.models import ApprovalSubject, Case, Notification, PlanStatus
+from shegong.browser_fixtures import log_in, look, zh
+from shegong.casework.models import (
+    Approval,
+    ApprovalStatus,
+    ApprovalSubject,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    Notification,
+    PlanStatus,
+    Stage,
+)
 from shegong.children import scoring, services
 from shegong.children.models import ChildProfile, Colour
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+GOALS = "确保安全，转介心理咨询，每周探访"
+SERVICES = "心理咨询师每周一次"
 
 
 @pytest.fixture
@@ -32,25 +45,51 @@ def village(world):
     return world
 
 
-def approve_plan(case, worker, supervisor):
-    case = casework.case_move(
-        by=worker, case_id=case.pk, version=case.version, to_stage="assessment"
+def zh_label(choice) -> str:
+    """The Chinese label of a model choice (the test thread may be in another language)."""
+    with translation.override("zh-hans"):
+        return str(choice.label)
+
+
+def move_forward(page: Page, to_stage: str) -> None:
+    """Press "On to <next stage>" in the stage bar and wait for the case page to show it."""
+    button = page.locator("#stage-actions [data-move=forward]")
+    expect(button).to_have_attribute("value", to_stage)
+    button.click()
+    expect(page.locator("#case-stage")).to_have_attribute("data-stage", to_stage)
+    expect(page.locator(".alert-success")).to_contain_text(
+        zh("The case moved to %(stage)s.", stage=zh_label(Stage(to_stage)))
     )
-    approval = casework.approval_request(
-        by=worker, case_id=case.pk, subject=ApprovalSubject.ASSESSMENT
+
+
+def request_approval(page: Page, subject: str) -> None:
+    page.locator(f"#approval-request-form button[value={subject}]").click()
+    expect(page.locator(".alert-success")).to_contain_text(
+        zh("Approval requested; the supervisors are told.")
     )
-    casework.approval_decide(by=supervisor, approval_id=approval.pk, approve=True)
-    case.refresh_from_db()
-    case = casework.case_move(by=worker, case_id=case.pk, version=case.version, to_stage="plan")
-    casework.plan_save(
-        by=worker,
-        case_id=case.pk,
-        version=case.plan.version,
-        goals="确保安全，转介心理咨询，每周探访",
-        services="心理咨询师每周一次",
-    )
-    approval = casework.approval_request(by=worker, case_id=case.pk, subject=ApprovalSubject.PLAN)
-    casework.approval_decide(by=supervisor, approval_id=approval.pk, approve=True)
+    approval = page.locator(f"#approvals [data-subject={subject}]")
+    expect(approval).to_have_attribute("data-status", ApprovalStatus.REQUESTED)
+    expect(approval).to_contain_text(zh("Waiting for approval"))
+    # Asked once: the button is gone until the supervisor decides.
+    expect(page.locator(f"#approval-request-form button[value={subject}]")).to_have_count(0)
+
+
+def approve(page: Page, subject: str) -> None:
+    """The supervisor approves the waiting request for ``subject`` on the case page."""
+    # On a phone the approvals are far down the page: a banner at the top leads there.
+    waiting = page.locator("#decision-waiting")
+    expect(waiting).to_contain_text(zh("Waiting for your decision"))
+    expect(waiting).to_contain_text(zh_label(ApprovalSubject(subject)))
+    waiting.click()
+    approval = page.locator(f"#approvals [data-subject={subject}][data-status=requested]")
+    approval.locator("[name=comment]").fill("同意")
+    approval.locator("button[name=decision][value=approve]").click()
+    expect(page.locator(".alert-success")).to_contain_text(zh("Approved."))
+    decided = page.locator(f"#approvals [data-subject={subject}]")
+    expect(decided).to_have_attribute("data-status", ApprovalStatus.APPROVED)
+    expect(decided).to_contain_text("赵督导")
+    expect(decided.locator("button[name=decision]")).to_have_count(0)
+    expect(page.locator("#decision-waiting")).to_have_count(0)
 
 
 @pytest.mark.parametrize("viewport", ["phone"], indirect=True)
@@ -60,6 +99,7 @@ def test_a_director_grades_a_child_red_and_the_supervisor_approves_the_plan(
     child = village.child
     log_in(page, "wang.director")
 
+    # -- the colour card: open a file, assess with an emergency answer ------------------------
     page.goto(f"/people/{child.pk}/")
     page.locator("#colour-card-link").click()
     expect(page.locator('[data-colour="none"]')).to_be_visible()
@@ -94,26 +134,120 @@ def test_a_director_grades_a_child_red_and_the_supervisor_approves_the_plan(
     page.get_by_role("link", name=re.compile("colour card|色卡", re.I)).last.click()
 
     expect(page.locator("#current-colour [data-colour=red]")).to_be_visible()
-    expect(page.locator("#open-case a")).to_be_visible()
+    case_link = page.locator("#open-case a")
+    expect(case_link).to_contain_text(zh("Open case"))
+    expect(case_link).to_contain_text(zh("Intake"))
     look(page, "colour-card-red")
 
+    # -- the case page: intake → assessment, ask for the assessment's approval ----------------
+    case_link.click()
+    expect(page.locator("h1")).to_contain_text("司马小雨")
+    expect(page.locator("#case-stage")).to_have_attribute("data-stage", Stage.INTAKE)
+    expect(page.locator("#case-owner")).to_contain_text("wang.director")
+    look(page, "case-intake")
+    case_url = page.url
+
+    move_forward(page, Stage.ASSESSMENT)
+    request_approval(page, ApprovalSubject.ASSESSMENT)
+    # The plan stage waits for the supervisor: moving on now is refused, and nothing changes.
+    page.locator("#stage-actions [data-move=forward]").click()
+    expect(page.locator(".alert-danger")).to_contain_text(
+        zh("The assessment needs the supervisor's approval first.")
+    )
+    expect(page.locator("#case-stage")).to_have_attribute("data-stage", Stage.ASSESSMENT)
+    look(page, "case-assessment-requested")
+
+    # -- the township supervisor, in a browser of their own, approves the assessment ----------
+    supervisor = browsing.new_page()
+    log_in(supervisor, "zhao.supervisor")
+    supervisor.goto("/work/my-work/")
+    title = zh(
+        "Approval requested: %(subject)s for %(person)s",
+        subject=zh("Assessment"),
+        person="司马小雨",
+    )
+    expect(supervisor.locator("#notifications")).to_contain_text(title)
+    look(supervisor, "case-supervisor-my-work")
+    supervisor.locator("#notifications a", has_text=title).click()
+    expect(supervisor.locator("#case-stage")).to_have_attribute("data-stage", Stage.ASSESSMENT)
+    look(supervisor, "case-supervisor-approves-assessment")
+    approve(supervisor, ApprovalSubject.ASSESSMENT)
+
+    # -- the director: on to the plan, write it, ask for its approval -------------------------
+    page.goto(case_url)
+    expect(
+        page.locator(f"#approvals [data-subject={ApprovalSubject.ASSESSMENT}]")
+    ).to_have_attribute("data-status", ApprovalStatus.APPROVED)
+    move_forward(page, Stage.PLAN)
+    plan_form = page.locator("#plan-form")
+    plan_form.locator("[name=goals]").fill(GOALS)
+    plan_form.locator("[name=services]").fill(SERVICES)
+    look(page, "case-plan-form")
+    plan_form.locator("button").click()
+    expect(page.locator(".alert-success")).to_contain_text(zh("Plan saved."))
+    expect(page.locator("#plan-status")).to_have_attribute("data-status", PlanStatus.DRAFT)
+    request_approval(page, ApprovalSubject.PLAN)
+    # While it waits, the plan reads as text and cannot change.
+    expect(page.locator("#plan-status")).to_have_attribute("data-status", PlanStatus.SUBMITTED)
+    expect(page.locator("#plan-status")).to_have_text(zh("Waiting for approval"))
+    expect(page.locator("#plan-form")).to_have_count(0)
+    expect(page.locator("#plan")).to_contain_text(GOALS)
+    look(page, "case-plan-requested")
+
+    # -- the supervisor approves the plan -----------------------------------------------------
+    supervisor.goto(case_url)
+    expect(supervisor.locator("#plan")).to_contain_text(SERVICES)
+    approve(supervisor, ApprovalSubject.PLAN)
+    expect(supervisor.locator("#plan-status")).to_have_attribute("data-status", PlanStatus.APPROVED)
+    look(supervisor, "case-supervisor-approved-plan")
+
+    # -- the director sees the approved plan and moves on to implementation -------------------
+    page.goto(case_url)
+    expect(page.locator("#plan-status")).to_have_attribute("data-status", PlanStatus.APPROVED)
+    expect(page.locator("#plan-status")).to_have_text(zh("Approved"))
+    move_forward(page, Stage.IMPLEMENTATION)
+    expect(page.locator("#stepper [aria-current=step]")).to_have_text(zh("Implementation"))
+    look(page, "case-implementation")
+
+    # -- the database -------------------------------------------------------------------------
     profile = ChildProfile.objects.get(person=child)
     assert profile.colour == Colour.RED
     case = Case.objects.get(person=child, programme=Programme.MINORS)
     assert case.owner == village.director
-    assert Notification.objects.filter(user=village.supervisor).exists()
+    assert case.stage == Stage.IMPLEMENTATION
+    assert (case.plan.status, case.plan.goals, case.plan.services) == (
+        PlanStatus.APPROVED,
+        GOALS,
+        SERVICES,
+    )
+    approvals = {
+        a.subject: (a.status, a.requested_by, a.decided_by, a.comment)
+        for a in Approval.objects.filter(case=case)
+    }
+    assert approvals == {
+        ApprovalSubject.ASSESSMENT: (
+            ApprovalStatus.APPROVED,
+            village.director,
+            village.supervisor,
+            "同意",
+        ),
+        ApprovalSubject.PLAN: (
+            ApprovalStatus.APPROVED,
+            village.director,
+            village.supervisor,
+            "同意",
+        ),
+    }
+    stages = CaseEvent.objects.filter(case=case, kind=CaseEventKind.STAGE).order_by("at", "pk")
+    assert [e.to_value for e in stages] == [Stage.ASSESSMENT, Stage.PLAN, Stage.IMPLEMENTATION]
+    assert Notification.objects.filter(user=village.supervisor).count() >= 2
+    # The director heard of both decisions.
+    assert Notification.objects.filter(user=village.director, url=case.get_absolute_url()).exists()
 
-    # Assessment approved, then the plan: through casework.services (see the module docstring).
-    approve_plan(case, village.director, village.supervisor)
-    case.plan.refresh_from_db()
-    assert case.plan.status == PlanStatus.APPROVED
-
-    # The supervisor sees the red card in their township's archive.
-    supervisor_page = browsing.new_page()
-    log_in(supervisor_page, "zhao.supervisor")
-    supervisor_page.goto("/children/?colour=red")
-    expect(supervisor_page.locator("#children-table")).to_contain_text("司马小雨")
-    look(supervisor_page, "colour-card-supervisor-list")
-    supervisor_page.goto("/children/overview/")
-    expect(supervisor_page.locator('#totals [data-count="red"]')).to_have_text("1")
-    look(supervisor_page, "colour-card-overview")
+    # -- the supervisor sees the red card in their township's archive and overview -------------
+    supervisor.goto("/children/?colour=red")
+    expect(supervisor.locator("#children-table")).to_contain_text("司马小雨")
+    look(supervisor, "colour-card-supervisor-list")
+    supervisor.goto("/children/overview/")
+    expect(supervisor.locator('#totals [data-count="red"]')).to_have_text("1")
+    look(supervisor, "colour-card-overview")
