@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -34,7 +35,10 @@ def _converter(field: models.Field) -> Converter | None:
 def bulk_insert(
     model: type[models.Model], rows: Sequence[dict[str, Any]], batch: int = 2000
 ) -> int:
-    """Insert ``rows`` into ``model``'s table; returns how many were inserted."""
+    """Insert ``rows`` into ``model``'s table; returns how many were inserted.
+
+    Every row must have the same keys as the first (a missing key raises KeyError).
+    """
     if not rows:
         return 0
     fields = [f for f in model._meta.concrete_fields if not f.primary_key or f.attname in rows[0]]
@@ -55,17 +59,24 @@ def bulk_insert(
     table = connection.ops.quote_name(model._meta.db_table)
     # Only quoted model metadata is interpolated; every value is a bound parameter.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    # Rows of one call share their keys: pick the given values with one itemgetter and drop
+    # them into a template holding the defaults, converting only the date and JSON columns.
+    given = [i for i, (attname, _d, _c) in enumerate(plan) if attname in rows[0]]
+    getter = itemgetter(*[plan[i][0] for i in given]) if given else None
+    template = [default for _attname, default, _convert in plan]
+    converted = [(i, plan[i][2]) for i in given if plan[i][2] is not None]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             values = []
             for row in rows[start : start + batch]:
-                record = []
-                for attname, default, convert in plan:
-                    if attname in row:
-                        value = row[attname]
-                        record.append(convert(value) if convert else value)
-                    else:
-                        record.append(default)
+                record = template.copy()
+                picked = getter(row) if getter else ()
+                if len(given) == 1:
+                    picked = (picked,)
+                for i, value in zip(given, picked, strict=True):
+                    record[i] = value
+                for i, convert in converted:
+                    record[i] = convert(record[i])
                 values.append(record)
             cursor.executemany(sql, values)
     return len(rows)

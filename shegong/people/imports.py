@@ -21,7 +21,7 @@ from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -317,20 +317,16 @@ def _classify(
     on_existing: str,
 ) -> None:
     hashes = [crypto.blind_index(cleaned["id_number"]) for _row, cleaned in candidates]
+    # Most rows of a new roster match nobody: find the few that do with plain SQL, then load
+    # only those people.
+    found = _existing_hashes(Person._meta.db_table, "id_number_hash", "id", hashes)
     existing: dict[str, Person] = {}
-    for start in range(0, len(hashes), 500):
-        chunk = hashes[start : start + 500]
-        for person in Person.objects.filter(id_number_hash__in=chunk).prefetch_related(
-            "categories"
-        ):
+    matched = list(found)
+    for start in range(0, len(matched), 500):
+        people = Person.objects.filter(id_number_hash__in=matched[start : start + 500])
+        for person in people.prefetch_related("categories"):
             existing[person.id_number_hash] = person
-    merged = set()
-    for start in range(0, len(hashes), 500):
-        merged.update(
-            MergeRecord.objects.filter(merged_hash__in=hashes[start : start + 500]).values_list(
-                "merged_hash", flat=True
-            )
-        )
+    merged = set(_existing_hashes(MergeRecord._meta.db_table, "merged_hash", "id", hashes))
     for (row, cleaned), digest in zip(candidates, hashes, strict=True):
         if digest in merged:
             column = plan.roster.heading("id_number")
@@ -432,13 +428,25 @@ def _log_rows(
 
 
 def _ids_by_hash(hashes: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(hashes), 500):
-        chunk = hashes[start : start + 500]
-        ids.update(
-            Person.objects.filter(id_number_hash__in=chunk).values_list("id_number_hash", "pk")
-        )
-    return ids
+    return _existing_hashes(Person._meta.db_table, "id_number_hash", "id", hashes)
+
+
+def _existing_hashes(table: str, column: str, key: str, hashes: list[str]) -> dict[str, int]:
+    """{hash: id} for the hashes present in ``table``; plain SQL, 500 parameters a query."""
+    quote = connection.ops.quote_name
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            # Only quoted model metadata is interpolated; the hashes are bound parameters.
+            cursor.execute(
+                f"SELECT {quote(column)}, {quote(key)} FROM {quote(table)} "  # noqa: S608
+                f"WHERE {quote(column)} IN ({marks})",
+                chunk,
+            )
+            found.update(cursor.fetchall())
+    return found
 
 
 def _columns_of(person: Person) -> dict[str, Any]:
