@@ -28,7 +28,16 @@ def _converter(field: models.Field) -> Converter | None:
     if isinstance(field, models.DateField):
         return lambda v: None if v is None else ops.adapt_datefield_value(v)
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+        last: list[Any] = [None, None]  # the same object in every row is serialised once
+
+        def dump(value: Any) -> Any:
+            if value is None:
+                return None
+            if value is not last[0]:
+                last[0], last[1] = value, json.dumps(value, ensure_ascii=False)
+            return last[1]
+
+        return dump
     return None
 
 

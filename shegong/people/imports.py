@@ -9,6 +9,7 @@ and changes nothing. Re-running a file that is already in changes nothing: every
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pickle  # noqa: S403 - only for the plan files this module writes itself
 import time
@@ -343,6 +344,7 @@ def _classify(
             continue
         person = existing.get(digest)
         if person is None:
+            cleaned["id_number_hash"] = digest
             plan.new.append((row, cleaned))
             continue
         if not ctx.can_write(person.region_id):
@@ -393,22 +395,26 @@ def _log_rows(
     """
     content_type_id = ContentType.objects.get_for_model(Person).pk
     labels = services.category_labels()
-    now = timezone.now()
     extra = {"import_job": job.pk} if job else None
+    actor_id = by.pk if by is not None else None
+    actor_email = getattr(by, "email", None) or None
+    creating = action == LogEntry.Action.CREATE
+    columns = [(name, AUDITED_COLUMN[name]) for name in AUDITED_FIELDS]
     rows = []
     for person in people:
         pk = person["id"]
         old = before.get(pk, {})
-        new_values = {name: person.get(AUDITED_COLUMN[name]) for name in AUDITED_FIELDS}
-        new_values["categories"] = services.category_text(categories.get(pk, []), labels)
+        new_values = [(name, person.get(column)) for name, column in columns]
+        new_values.append(("categories", services.category_text(categories.get(pk, ()), labels)))
         changes = {}
-        for name, value in new_values.items():
-            new_text = "" if value in (None, "") else str(value)
-            if action == LogEntry.Action.CREATE:
+        for name, value in new_values:
+            new_text = "" if value is None or value == "" else str(value)
+            if creating:
                 if new_text:
                     changes[name] = ["None", new_text]
             elif old.get(name) != new_text:
                 changes[name] = [old.get(name) or "None", new_text or "None"]
+        # timestamp is left to its default: one "now" for the whole batch, converted once
         rows.append(
             {
                 "content_type_id": content_type_id,
@@ -418,9 +424,8 @@ def _log_rows(
                 "action": action,
                 "changes": changes,
                 "changes_text": "",
-                "actor_id": by.pk if by is not None else None,
-                "actor_email": getattr(by, "email", None) or None,
-                "timestamp": now,
+                "actor_id": actor_id,
+                "actor_email": actor_email,
                 "additional_data": extra,
             }
         )
@@ -717,7 +722,7 @@ def import_job_check(job_id: int) -> ImportJob:
     job.count_update = len(plan.update)
     job.count_unchanged = len(plan.unchanged)
     job.count_error = len(plan.error_rows)
-    job.errors = [e.__dict__ for e in errors[:ERRORS_KEPT_ON_PAGE]]
+    job.errors = [dataclasses.asdict(e) for e in errors[:ERRORS_KEPT_ON_PAGE]]
     job.status = ImportStatus.CHECKED
     job.elapsed_seconds = time.monotonic() - started
     job.message = ""

@@ -98,7 +98,9 @@ class Household(models.Model):
 class Person(models.Model):
     SCOPE_REGION_FIELD = "region__code"
 
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    # No index of its own: name search is "contains", which no index serves; lists use the
+    # (region, name, id, status) index below. Every index costs on a 100,000-row import.
+    name = models.CharField(_("name"), max_length=50)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"), db_index=True)
     # ID number and phone: ciphertext at rest, keyed hash for exact lookup, mask for lists.
@@ -109,7 +111,11 @@ class Person(models.Model):
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=20, editable=False, blank=True)
     region = models.ForeignKey(
-        Region, verbose_name=_("village"), on_delete=models.PROTECT, related_name="people"
+        Region,
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="people",
+        db_index=False,  # the composite indexes below start with region
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     household = models.ForeignKey(
@@ -141,6 +147,7 @@ class Person(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # never looked up by creator
     )
 
     class Meta:
@@ -148,7 +155,6 @@ class Person(models.Model):
         verbose_name_plural = _("people")
         ordering = ["region_id", "name", "id"]
         indexes = [
-            models.Index(fields=["region", "name"], name="person_region_name"),
             models.Index(fields=["region", "birth_date"], name="person_region_birth"),
             # Lists hide merged records unless filtered by status: with the status in the index,
             # their COUNT is answered from the index alone and the page comes in display order

@@ -97,14 +97,14 @@ class RosterError(ValueError):
     """The file as a whole cannot be read (wrong type, no header row, no name column …)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class CellError:
     row: int  # the spreadsheet's own row number, 1-based, as the user sees it
     column: str  # the column's heading in the file
     message: str
 
 
-@dataclass
+@dataclass(slots=True)  # 100,000 of them: slots halve memory and (un)pickling time
 class RosterRow:
     row: int
     cells: list[Any]

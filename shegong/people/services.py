@@ -92,6 +92,7 @@ class CleanContext:
         self._regions = regions
         self._areas: dict[str, bool] = {}
         self._households: dict[int, Household | None] = {}
+        self._writable: dict[str, bool] = {}
 
     def region(self, code: str) -> Region | None:
         if self._regions is not None:
@@ -99,7 +100,11 @@ class CleanContext:
         return Region.objects.filter(code=code).first()
 
     def can_write(self, code: str) -> bool:
-        return self.user is None or scope.can_write_region(self.user, code)
+        if self.user is None:
+            return True
+        if code not in self._writable:
+            self._writable[code] = scope.can_write_region(self.user, code)
+        return self._writable[code]
 
     def household(self, pk: int) -> Household | None:
         if pk not in self._households:
@@ -288,7 +293,9 @@ def person_columns(cleaned: dict[str, Any], *, keep_secrets_of: Person | None = 
     (AES-GCM uses a fresh nonce, so re-encrypting would show a change where there is none).
     """
     number, phone = cleaned["id_number"], cleaned["phone"]
-    number_hash, phone_hash = crypto.blind_index(number), crypto.blind_index(phone)
+    # Bulk callers that already hashed the number (to find existing people) pass it along.
+    number_hash = cleaned.get("id_number_hash") or crypto.blind_index(number)
+    phone_hash = crypto.blind_index(phone)
     columns = {
         "name": cleaned["name"],
         "sex": cleaned["sex"],
@@ -335,6 +342,8 @@ def _set_categories(person: Person, codes: list[str], *, by: Any) -> None:
 
 def category_text(codes, labels: dict[str, str] | None = None) -> str:
     """Categories as the history shows them: labels in the active language, 、-separated."""
+    if not codes:
+        return ""
     labels = labels or category_labels()
     return "、".join(labels[c] for c in sorted(codes))
 
