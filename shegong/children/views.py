@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
 from shegong.people import services as people_services
-from shegong.regions.models import Level, Region
+from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
 from .forms import ChildProfileForm, OverrideForm, RuleFormSet
@@ -47,30 +47,21 @@ def _filters(request: HttpRequest) -> selectors.ChildFilters:
     )
 
 
-def _region_choices(user) -> list[Region]:
-    prefixes = scope.scope_for(user).read_prefixes
-    regions = Region.objects.exclude(level=Level.DISTRICT).order_by("code")
-    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
-
-
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
     _registry_user(request)
     filters = _filters(request)
-    try:
-        page_number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page_number = 1
+    number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = selectors.child_page(
-        fetched_by=request.user, filters=filters, page=page_number, page_size=size
+        fetched_by=request.user, filters=filters, page=number, page_size=size
     )
     context = {
         "children": items,
         "count": count,
-        "page": Paginator(range(count), size).get_page(page_number),
+        "page": Paginator(range(count), size).get_page(number),
         "filters": filters,
-        "regions": _region_choices(request.user),
+        "regions": regions_under(scope.scope_for(request.user).read_prefixes),
         "colours": Colour.choices,
         "today": timezone.localdate(),
         "is_admin": scope.is_admin(request.user),

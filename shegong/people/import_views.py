@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
 from shegong.progress import progress_get
-from shegong.regions.models import Level, Region
+from shegong.regions.selectors import regions_under
 
 from . import duplicates, exports, imports, selectors, tasks
 from .forms import ImportForm
@@ -23,12 +23,6 @@ from .models import ExportJob, ExportStatus, ImportJob, ImportStatus
 from .views import _filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _writable_regions(user) -> list[Region]:
-    prefixes = scope.scope_for(user).write_prefixes
-    regions = Region.objects.exclude(level=Level.DISTRICT).select_related("parent").order_by("code")
-    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
 
 
 def _get_job(user, pk: int) -> ImportJob:
@@ -42,7 +36,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if not scope.scope_for(request.user).write_prefixes:
         raise Http404
     form = ImportForm(
-        request.POST or None, request.FILES or None, regions=_writable_regions(request.user)
+        request.POST or None,
+        request.FILES or None,
+        regions=regions_under(scope.scope_for(request.user).write_prefixes),
     )
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

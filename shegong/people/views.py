@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
-from shegong.regions.models import Level, Region
+from shegong.regions.models import Region
+from shegong.regions.selectors import page_number, regions_under
 
 from . import crypto, duplicates, idnumbers, selectors, services
 from .forms import PersonForm, RelationForm
@@ -34,32 +35,23 @@ def _filters(request: HttpRequest) -> selectors.PeopleFilters:
     )
 
 
-def _region_filter_choices(user) -> list[Region]:
-    prefixes = scope.scope_for(user).read_prefixes
-    regions = Region.objects.exclude(level=Level.DISTRICT).select_related("parent").order_by("code")
-    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
-
-
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
     _registry_user(request)
     filters = _filters(request)
-    try:
-        page_number = max(int(request.GET.get("page", "1")), 1)
-    except ValueError:
-        page_number = 1
+    number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = selectors.person_page(
-        fetched_by=request.user, filters=filters, page=page_number, page_size=size
+        fetched_by=request.user, filters=filters, page=number, page_size=size
     )
     paginator = Paginator(range(count), size)
-    page = paginator.get_page(page_number)
+    page = paginator.get_page(number)
     context = {
         "people": items,
         "count": count,
         "page": page,
         "filters": filters,
-        "regions": _region_filter_choices(request.user),
+        "regions": regions_under(scope.scope_for(request.user).read_prefixes),
         "categories": [*DERIVED_CATEGORIES.items(), *Category.choices],
         "statuses": PersonStatus.choices,
         "can_create": bool(scope.scope_for(request.user).write_prefixes),

@@ -117,3 +117,17 @@ def station_staff(station: Station) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("role", "user__username")
     )
+
+
+def regions_under(prefixes: tuple[str, ...]) -> list[Region]:
+    """Townships and villages under any of ``prefixes`` (a user's scope), in code order."""
+    regions = Region.objects.exclude(level=Level.DISTRICT).select_related("parent").order_by("code")
+    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
+
+
+def page_number(params) -> int:
+    """The ?page= of a request, 1 when missing or not a number."""
+    try:
+        return max(int(params.get("page", "1")), 1)
+    except ValueError:
+        return 1
