@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shegong.accounts import scope
 from shegong.bulk import bulk_insert
@@ -753,9 +754,12 @@ def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
             )
             if plan.error_rows:
                 raise ImportRefused(
-                    _(
+                    ngettext(
+                        "%(count)d row has an error now (the registry changed since the check); "
+                        "nothing was imported. Check the file again.",
                         "%(count)d rows have errors now (the registry changed since the check); "
-                        "nothing was imported. Check the file again."
+                        "nothing was imported. Check the file again.",
+                        len(plan.error_rows),
                     )
                     % {"count": len(plan.error_rows)}
                 )
@@ -782,7 +786,12 @@ def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
         count_error=0,
         finished_at=timezone.now(),
         elapsed_seconds=time.monotonic() - started,
-        message=_("%(relations)d guardian relations recorded.") % {"relations": result.relations}
+        message=ngettext(
+            "%(relations)d guardian relation recorded.",
+            "%(relations)d guardian relations recorded.",
+            result.relations,
+        )
+        % {"relations": result.relations}
         if result.relations
         else "",
     )
