@@ -8,7 +8,9 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,6 +168,8 @@ def instrument_publish(*, by: Any, instrument: Instrument) -> Instrument:
         raise ValidationError(_("Only the district administrator edits the instrument."))
     if not instrument.is_draft:
         raise ValidationError(_("This version is already published."))
+    if not Item.objects.filter(dimension__instrument=instrument).exists():
+        raise ValidationError(_("An instrument without items cannot grade anyone."))
     with transaction.atomic(), set_actor(by):
         Instrument.objects.filter(is_current=True).update(is_current=False)
         instrument.is_current = True
@@ -344,6 +348,191 @@ def instrument_update(*, by: Any, instrument_id: int, data: dict) -> Instrument:
             option.emergency = values["emergency"]
         Option.objects.bulk_update(options.values(), ["label", "score", "emergency"])
     return instrument
+
+
+# ---- structure of a draft: add and remove dimensions, items and options ----------------------
+
+MIN_OPTIONS = 2
+
+
+def _draft_locked(*, by: Any, instrument_id: int) -> Instrument:
+    """The draft, locked for this transaction; refused for non-admins and published versions."""
+    if not scope.is_admin(by):
+        raise ValidationError(_("Only the district administrator edits the instrument."))
+    instrument = Instrument.objects.select_for_update().get(pk=instrument_id)
+    if not instrument.is_draft:
+        raise ValidationError(_("A published version cannot change; make a new draft."))
+    return instrument
+
+
+def _slug(value: str, *, field: str, max_length: int, errors: dict[str, list[str]]) -> str:
+    value = (value or "").strip()
+    try:
+        validate_slug(value)
+    except ValidationError:
+        errors.setdefault(field, []).append(
+            _("Use only letters, digits, hyphens and underscores, without spaces.")
+        )
+        return value
+    if len(value) > max_length:
+        errors.setdefault(field, []).append(
+            _("At most %(count)s characters.") % {"count": max_length}
+        )
+    return value
+
+
+def _text(value: str, *, field: str, max_length: int, errors: dict[str, list[str]]) -> str:
+    value = (value or "").strip()
+    if not value:
+        errors.setdefault(field, []).append(_("This cannot be empty."))
+    elif len(value) > max_length:
+        errors.setdefault(field, []).append(
+            _("At most %(count)s characters.") % {"count": max_length}
+        )
+    return value
+
+
+def _option_values(
+    option: dict, *, field: str, errors: dict[str, list[str]]
+) -> tuple[str, str, int, bool]:
+    value = _slug(option.get("value", ""), field=field, max_length=40, errors=errors)
+    label = _text(option.get("label", ""), field=field, max_length=200, errors=errors)
+    score = option.get("score")
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 32767:
+        errors.setdefault(field, []).append(_("A score is a whole number of 0 or more."))
+        score = 0
+    return value, label, score, bool(option.get("emergency"))
+
+
+def instrument_dimension_add(
+    *, by: Any, instrument_id: int, key: str, name: str, weight: Decimal
+) -> Dimension:
+    """A new, empty dimension at the end of a draft."""
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        errors: dict[str, list[str]] = {}
+        key = _slug(key, field="key", max_length=40, errors=errors)
+        name = _text(name, field="name", max_length=100, errors=errors)
+        if not isinstance(weight, Decimal) or not Decimal(0) < weight < Decimal(100):
+            errors.setdefault("weight", []).append(_("A weight between 0 and 99.99."))
+        if key and instrument.dimensions.filter(key=key).exists():
+            errors.setdefault("key", []).append(
+                _("The key %(key)s is already used in this instrument.") % {"key": key}
+            )
+        if errors:
+            raise ValidationError(errors)
+        order = (instrument.dimensions.aggregate(m=Max("order"))["m"] or 0) + 1
+        return Dimension.objects.create(
+            instrument=instrument,
+            key=key,
+            name=name,
+            weight=weight.quantize(Decimal("0.01")),
+            order=order,
+        )
+
+
+def instrument_dimension_remove(
+    *, by: Any, instrument_id: int, dimension_id: int, with_items: bool = False
+) -> None:
+    """Remove a dimension of a draft; one that has items goes only with ``with_items``."""
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        dimension = Dimension.objects.get(pk=dimension_id, instrument=instrument)
+        if dimension.items.exists() and not with_items:
+            raise ValidationError(
+                _("This dimension still has items; confirm to remove them with it.")
+            )
+        dimension.delete()
+
+
+def instrument_item_add(
+    *,
+    by: Any,
+    instrument_id: int,
+    dimension_id: int,
+    key: str,
+    text: str,
+    options: list[dict],
+) -> Item:
+    """A new item at the end of a dimension of a draft.
+
+    ``options`` is a list of {"value", "label", "score": int, "emergency": bool}; an item needs
+    at least two. The item's key is unique in the instrument (answers are keyed by it).
+    """
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        dimension = Dimension.objects.get(pk=dimension_id, instrument=instrument)
+        errors: dict[str, list[str]] = {}
+        key = _slug(key, field="key", max_length=60, errors=errors)
+        text = _text(text, field="text", max_length=300, errors=errors)
+        if key and Item.objects.filter(dimension__instrument=instrument, key=key).exists():
+            errors.setdefault("key", []).append(
+                _("The key %(key)s is already used in this instrument.") % {"key": key}
+            )
+        rows = [_option_values(o, field="options", errors=errors) for o in options]
+        if len(rows) < MIN_OPTIONS:
+            errors.setdefault("options", []).append(_("An item needs at least two options."))
+        values = [row[0] for row in rows]
+        if len(set(values)) != len(values):
+            errors.setdefault("options", []).append(
+                _("Each option of an item needs its own value.")
+            )
+        if errors:
+            raise ValidationError(errors)
+        order = (dimension.items.aggregate(m=Max("order"))["m"] or 0) + 1
+        item = Item.objects.create(dimension=dimension, key=key, text=text, order=order)
+        Option.objects.bulk_create(
+            Option(item=item, value=v, label=label, score=score, emergency=emergency, order=i)
+            for i, (v, label, score, emergency) in enumerate(rows)
+        )
+    return item
+
+
+def instrument_item_remove(*, by: Any, instrument_id: int, item_id: int) -> None:
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        Item.objects.get(pk=item_id, dimension__instrument=instrument).delete()
+
+
+def instrument_option_add(
+    *,
+    by: Any,
+    instrument_id: int,
+    item_id: int,
+    value: str,
+    label: str,
+    score: int,
+    emergency: bool = False,
+) -> Option:
+    """A new answer option at the end of an item of a draft; its value is unique in the item."""
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        item = Item.objects.get(pk=item_id, dimension__instrument=instrument)
+        errors: dict[str, list[str]] = {}
+        option = {"value": value, "label": label, "score": score, "emergency": emergency}
+        value, label, score, emergency = _option_values(option, field="value", errors=errors)
+        if value and item.options.filter(value=value).exists():
+            errors.setdefault("value", []).append(
+                _("The value %(value)s is already used in this item.") % {"value": value}
+            )
+        if errors:
+            raise ValidationError(errors)
+        order = (item.options.aggregate(m=Max("order"))["m"] or 0) + 1
+        return Option.objects.create(
+            item=item, value=value, label=label, score=score, emergency=emergency, order=order
+        )
+
+
+def instrument_option_remove(*, by: Any, instrument_id: int, option_id: int) -> None:
+    """Remove an answer option of a draft; an item keeps at least two."""
+    with transaction.atomic(), set_actor(by):
+        instrument = _draft_locked(by=by, instrument_id=instrument_id)
+        option = Option.objects.select_related("item").get(
+            pk=option_id, item__dimension__instrument=instrument
+        )
+        if option.item.options.count() <= MIN_OPTIONS:
+            raise ValidationError(_("An item keeps at least two options."))
+        option.delete()
 
 
 def _schedule(profile: ChildProfile, colour: str, assessed_at: dt.datetime) -> None:

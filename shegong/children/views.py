@@ -11,6 +11,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +23,16 @@ from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
 from .forms import ChildProfileForm, OverrideForm, RuleFormSet
-from .models import ChildProfile, Colour, Difficulty, Instrument, InterventionRule
+from .models import (
+    ChildProfile,
+    Colour,
+    Difficulty,
+    Dimension,
+    Instrument,
+    InterventionRule,
+    Item,
+    Option,
+)
 
 
 def _registry_user(request: HttpRequest) -> None:
@@ -387,9 +397,169 @@ def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dimensions": instrument.dimensions.prefetch_related("items__options"),
         "errors": errors,
         "posted": request.POST if errors else None,
+        "new_option_rows": range(NEW_ITEM_OPTIONS),
     }
     return render(
         request, "children/instrument_detail.html", context, status=422 if errors else 200
+    )
+
+
+# Adding and removing parts of a draft: POST-only; the service refuses published versions.
+
+
+def _structure_done(request: HttpRequest, pk: int, call, success: str, anchor: str = ""):
+    """Run a structure change; its refusal becomes a message on the draft page."""
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect(reverse("children:instrument", args=[pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def _posted_score(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_POST
+def instrument_dimension_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin(request)
+    instrument = get_object_or_404(Instrument, pk=pk)
+    try:
+        weight = Decimal(request.POST.get("weight", "") or "1")
+    except ArithmeticError:
+        weight = Decimal(0)
+    return _structure_done(
+        request,
+        instrument.pk,
+        lambda: services.instrument_dimension_add(
+            by=request.user,
+            instrument_id=instrument.pk,
+            key=request.POST.get("key", ""),
+            name=request.POST.get("name", ""),
+            weight=weight,
+        ),
+        _("Dimension added."),
+        "add-dimension",
+    )
+
+
+@login_required
+@require_POST
+def instrument_dimension_remove(request: HttpRequest, pk: int, dimension_id: int) -> HttpResponse:
+    _admin(request)
+    dimension = get_object_or_404(Dimension, pk=dimension_id, instrument_id=pk)
+    confirmed = request.POST.get("confirm") == "1"
+    if dimension.items.exists() and not confirmed:
+        context = {"instrument": dimension.instrument, "dimension": dimension}
+        return render(request, "children/dimension_remove.html", context)
+    return _structure_done(
+        request,
+        pk,
+        lambda: services.instrument_dimension_remove(
+            by=request.user, instrument_id=pk, dimension_id=dimension.pk, with_items=confirmed
+        ),
+        _("Dimension removed."),
+    )
+
+
+NEW_ITEM_OPTIONS = 4  # option rows on the add-item form
+
+
+def _posted_options(data) -> list[dict]:
+    """``opt-<n>-value/label/score/emergency`` rows of the add-item form; blank rows skipped."""
+    options = []
+    for n in range(NEW_ITEM_OPTIONS):
+        value = data.get(f"opt-{n}-value", "").strip()
+        label = data.get(f"opt-{n}-label", "").strip()
+        if not value and not label:
+            continue
+        options.append(
+            {
+                "value": value,
+                "label": label,
+                "score": _posted_score(data.get(f"opt-{n}-score", "")),
+                "emergency": data.get(f"opt-{n}-emergency") == "on",
+            }
+        )
+    return options
+
+
+@login_required
+@require_POST
+def instrument_item_add(request: HttpRequest, pk: int, dimension_id: int) -> HttpResponse:
+    _admin(request)
+    dimension = get_object_or_404(Dimension, pk=dimension_id, instrument_id=pk)
+    return _structure_done(
+        request,
+        pk,
+        lambda: services.instrument_item_add(
+            by=request.user,
+            instrument_id=pk,
+            dimension_id=dimension.pk,
+            key=request.POST.get("key", ""),
+            text=request.POST.get("text", ""),
+            options=_posted_options(request.POST),
+        ),
+        _("Item added."),
+        f"dim-{dimension.pk}",
+    )
+
+
+@login_required
+@require_POST
+def instrument_item_remove(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    _admin(request)
+    item = get_object_or_404(Item, pk=item_id, dimension__instrument_id=pk)
+    return _structure_done(
+        request,
+        pk,
+        lambda: services.instrument_item_remove(by=request.user, instrument_id=pk, item_id=item.pk),
+        _("Item removed."),
+        f"dim-{item.dimension_id}",
+    )
+
+
+@login_required
+@require_POST
+def instrument_option_add(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    _admin(request)
+    item = get_object_or_404(Item, pk=item_id, dimension__instrument_id=pk)
+    return _structure_done(
+        request,
+        pk,
+        lambda: services.instrument_option_add(
+            by=request.user,
+            instrument_id=pk,
+            item_id=item.pk,
+            value=request.POST.get("value", ""),
+            label=request.POST.get("label", ""),
+            score=_posted_score(request.POST.get("score", "")),
+            emergency=request.POST.get("emergency") == "on",
+        ),
+        _("Option added."),
+        f"item-{item.pk}",
+    )
+
+
+@login_required
+@require_POST
+def instrument_option_remove(request: HttpRequest, pk: int, option_id: int) -> HttpResponse:
+    _admin(request)
+    option = get_object_or_404(Option, pk=option_id, item__dimension__instrument_id=pk)
+    return _structure_done(
+        request,
+        pk,
+        lambda: services.instrument_option_remove(
+            by=request.user, instrument_id=pk, option_id=option.pk
+        ),
+        _("Option removed."),
+        f"item-{option.item_id}",
     )
 
 

@@ -7,13 +7,16 @@ browser context (their own session), and the database is checked at the end.
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from django.utils import translation
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from shegong.accounts.models import Programme, Role
-from shegong.browser_fixtures import log_in, look, zh
+from shegong.browser_fixtures import DISTRICT, log_in, look, zh
 from shegong.casework.models import (
     Approval,
     ApprovalStatus,
@@ -26,7 +29,8 @@ from shegong.casework.models import (
     Stage,
 )
 from shegong.children import scoring, services
-from shegong.children.models import ChildProfile, Colour
+from shegong.children.models import ChildProfile, Colour, Item
+from shegong.regions.models import Region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -251,3 +255,38 @@ def test_a_director_grades_a_child_red_and_the_supervisor_approves_the_plan(
     supervisor.goto("/children/overview/")
     expect(supervisor.locator('#totals [data-count="red"]')).to_have_text("1")
     look(supervisor, "colour-card-overview")
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_the_admin_adds_and_removes_parts_of_a_draft_on_a_phone(page, browsing, world):
+    admin = world.user("chen.admin", Role.DISTRICT_ADMIN, Region.objects.get(code=DISTRICT))
+    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    instrument = services.instrument_ensure_default()
+    draft = services.instrument_draft(by=admin, source=instrument)
+    dimension = draft.dimensions.first()
+    log_in(page, "chen.admin")
+    page.fill("#id_token", f"{totp.token():0{device.digits}d}")
+    page.locator("main form [type=submit]").click()
+
+    page.goto(f"/children/instruments/{draft.pk}/")
+    card = page.locator(f"#dim-{dimension.pk}")
+    card.locator("summary", has_text=zh("Add an item")).click()
+    card.locator("input[name=key]").fill("online")
+    card.locator("input[name=text]").fill("是否沉迷网络？")
+    card.locator("input[name='opt-0-value']").fill("no")
+    card.locator("input[name='opt-0-label']").fill("没有")
+    card.locator("input[name='opt-1-value']").fill("yes")
+    card.locator("input[name='opt-1-label']").fill("有")
+    card.locator("input[name='opt-1-score']").fill("3")
+    look(page, "instrument-add-item")
+    card.get_by_role("button", name=zh("Add the item")).click()
+
+    expect(page.locator(".alert-success")).to_contain_text(zh("Item added."))
+    item = Item.objects.get(dimension=dimension, key="online")
+    assert item.options.count() == 2
+    page.locator(f"#item-{item.pk}").get_by_role("button", name=zh("Remove item")).click()
+    expect(page.locator(".alert-success")).to_contain_text(zh("Item removed."))
+    assert not Item.objects.filter(pk=item.pk).exists()
+    look(page, "instrument-draft")
