@@ -6,11 +6,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from shegong.accounts.models import Membership, Role
 
-from .models import Level, Region, Station
+from .models import Level, Region, Station, under_prefix
 
 
 def region_tree() -> list[dict[str, Any]]:
@@ -121,8 +121,13 @@ def station_staff(station: Station) -> QuerySet[Membership]:
 
 def regions_under(prefixes: tuple[str, ...]) -> list[Region]:
     """Townships and villages under any of ``prefixes`` (a user's scope), in code order."""
-    regions = Region.objects.exclude(level=Level.DISTRICT).select_related("parent").order_by("code")
-    return [r for r in regions if any(r.code.startswith(p) for p in prefixes)]
+    if not prefixes:
+        return []
+    inside = Q()
+    for prefix in prefixes:
+        inside |= under_prefix("code", prefix)
+    regions = Region.objects.filter(inside).exclude(level=Level.DISTRICT)
+    return list(regions.select_related("parent").order_by("code"))
 
 
 def page_number(params) -> int:
