@@ -78,4 +78,5 @@ def on_validation_error(request: HttpRequest, exc: ValidationError):
 api.add_router("/regions", "shegong.regions.api.router")
 api.add_router("/people", "shegong.people.api.router")
 api.add_router("/children", "shegong.children.api.router")
+api.add_router("/elderly", "shegong.elderly.api.router")
 api.add_router("", "shegong.casework.api.router")  # /cases/{id}, /visits

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shegong.audit",
     "shegong.casework",
     "shegong.children",
+    "shegong.elderly",
     "shegong.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("regions/", include("shegong.regions.urls")),
     path("work/", include("shegong.casework.urls")),
     path("children/", include("shegong.children.urls")),
+    path("elderly/", include("shegong.elderly.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

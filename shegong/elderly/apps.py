@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ElderlyConfig(AppConfig):
+    """Elderly care (安心养老): elderly files and the GB/T 42195-2022 ability assessment."""
+
+    name = "shegong.elderly"
+    verbose_name = _("Elderly care")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.ElderlyProfile, exclude_fields=["version", "updated_at"])
+        auditlog.register(models.EmergencyContact, exclude_fields=["phone_encrypted", "phone_hash"])

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from shegong.people import crypto
+from shegong.people.models import Person
+
+
+class Level(models.TextChoices):
+    """GB/T 42195-2022 ability levels. The stored value is the standard's Chinese name (the API
+    answers it whatever the language); the label follows the interface language."""
+
+    # 能力完好: total 90
+    INTACT = "能力完好", pgettext_lazy("ability level", "Ability intact")
+    # 轻度失能: 66–89
+    MILD = "轻度失能", pgettext_lazy("ability level", "Mildly disabled")
+    # 中度失能: 46–65
+    MODERATE = "中度失能", pgettext_lazy("ability level", "Moderately disabled")
+    # 重度失能: 30–45
+    SEVERE = "重度失能", pgettext_lazy("ability level", "Severely disabled")
+    # 完全失能: 0–29, or in a coma
+    COMPLETE = "完全失能", pgettext_lazy("ability level", "Completely disabled")
+
+
+class LivingSituation(models.TextChoices):
+    ALONE = "alone", _("Living alone")  # 独居
+    EMPTY_NEST = "empty_nest", _("Empty nest")  # 空巢
+    LEFT_BEHIND = "left_behind", _("Left behind")  # 留守
+    INCAPACITATED = "incapacitated", _("Unable to care for themselves")  # 失能
+    SEVERELY_DISABLED = "severely_disabled", _("Severely disabled (grade 1–2)")  # 重残
+    SPECIAL_FAMILY = "special_family", _("Family-planning special family")  # 计划生育特殊家庭
+    OLDEST_OLD = "oldest_old", _("Aged 80 or over")  # 高龄 80+
+
+
+class ElderlyProfile(models.Model):
+    """The elderly-care file of a person aged 60 or over (老年人档案)."""
+
+    SCOPE_REGION_FIELD = "person__region__code"
+
+    person = models.OneToOneField(
+        Person, verbose_name=_("old person"), on_delete=models.PROTECT, related_name="elderly"
+    )
+    living_situations = models.JSONField(_("living situation"), default=list, blank=True)
+    cognitive_impairment = models.BooleanField(
+        _("diagnosed dementia or other cognitive impairment"), default=False
+    )
+    chronic_conditions = models.TextField(_("chronic conditions"), blank=True)
+    care_arrangement = models.TextField(_("care arrangement"), blank=True)
+    # The level of the latest ability assessment (blank until the first one).
+    level = models.CharField(_("ability level"), max_length=10, choices=Level.choices, blank=True)
+    level_since = models.DateTimeField(_("level since"), null=True, blank=True)
+    next_assessment_due = models.DateField(_("next reassessment due"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("elderly profile")
+        verbose_name_plural = _("elderly profiles")
+        indexes = [models.Index(fields=["level"]), models.Index(fields=["next_assessment_due"])]
+
+    def __str__(self) -> str:
+        return str(self.person)
+
+    def get_absolute_url(self) -> str:
+        return reverse("elderly:profile", args=[self.person_id])
+
+
+class EmergencyContact(models.Model):
+    """Someone to call for an old person; the phone is encrypted like a person's own."""
+
+    SCOPE_REGION_FIELD = "profile__person__region__code"
+
+    profile = models.ForeignKey(
+        ElderlyProfile,
+        verbose_name=_("elderly profile"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=50)
+    relation = models.CharField(_("relation"), max_length=30, blank=True)
+    phone_encrypted = models.TextField(editable=False, blank=True)
+    phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, editable=False, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("emergency contact")
+        verbose_name_plural = _("emergency contacts")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+
+class AbilityAssessment(models.Model):
+    """One GB/T 42195-2022 assessment, signed by two assessors."""
+
+    SCOPE_REGION_FIELD = "profile__person__region__code"
+
+    profile = models.ForeignKey(
+        ElderlyProfile,
+        verbose_name=_("old person"),
+        on_delete=models.PROTECT,
+        related_name="assessments",
+    )
+    items = models.JSONField(_("item scores"))
+    coma = models.BooleanField(_("in a coma"), default=False)
+    dementia_or_mental_disorder = models.BooleanField(
+        _("diagnosed dementia or other mental disorder"), default=False
+    )
+    risk_events_30d = models.PositiveSmallIntegerField(
+        _("care-risk events in the last 30 days"), default=0
+    )
+    total = models.PositiveSmallIntegerField(_("total"))
+    part_scores = models.JSONField(_("part scores"))
+    preliminary_level = models.CharField(
+        _("preliminary level"), max_length=10, choices=Level.choices
+    )
+    level = models.CharField(_("ability level"), max_length=10, choices=Level.choices)
+    adjustments = models.JSONField(_("adjustments"), default=list)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first assessor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    second_assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second assessor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    second_signed_at = models.DateTimeField(_("second assessor signed at"), null=True, blank=True)
+    assessed_at = models.DateTimeField(_("assessed at"), auto_now_add=True)
+    next_due = models.DateField(_("reassessment due"))
+
+    class Meta:
+        verbose_name = _("ability assessment")
+        verbose_name_plural = _("ability assessments")
+        ordering = ["-assessed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__lte=90), name="ability_total_0_90"),
+            # The standard wants two different people to sign.
+            models.CheckConstraint(
+                condition=~models.Q(second_assessor=models.F("assessed_by")),
+                name="two_different_assessors",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} {self.level} {self.assessed_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("elderly:assessment", args=[self.profile.person_id, self.pk])
+
+    @property
+    def is_signed(self) -> bool:
+        return self.second_signed_at is not None

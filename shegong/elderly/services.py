@@ -1,0 +1,268 @@
+"""Writes of the elderly-care programme: elderly files, contacts, ability assessments."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from auditlog.context import set_actor
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shegong.accounts import scope
+from shegong.accounts.models import Role
+from shegong.audit.models import AccessAction
+from shegong.audit.services import access_record
+from shegong.people import crypto
+from shegong.people.models import Person
+from shegong.people.services import PHONE_RE, normalise_phone
+
+from . import scoring
+from .models import AbilityAssessment, ElderlyProfile, EmergencyContact, LivingSituation
+
+# GB/T 42195-2022: reassess every six months, and whenever the condition changes.
+REASSESS_EVERY_MONTHS = 6
+MAX_CONTACTS = 3
+# Who may sign an assessment as the second assessor: registry workers of the village or above.
+ASSESSOR_ROLES = (
+    Role.VILLAGE_DIRECTOR,
+    Role.VILLAGE_ASSISTANT,
+    Role.TOWNSHIP_WORKER,
+    Role.TOWNSHIP_SUPERVISOR,
+    Role.CENTER_WORKER,
+    Role.DISTRICT_ADMIN,
+)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day (31 Aug + 6 → 28/29 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def profile_ensure(*, by: Any, person: Person) -> ElderlyProfile:
+    """The old person's file, opened now if needed (only for a person aged 60 or over)."""
+    scope.get_visible_or_404(Person.objects.all(), by, write=True, pk=person.pk)
+    existing = ElderlyProfile.objects.filter(person=person).first()
+    if existing:
+        return existing
+    if not person.is_elderly:
+        raise ValidationError({"person": [_("An elderly file is for a person aged 60 or over.")]})
+    return ElderlyProfile.objects.create(person=person)
+
+
+def profile_record_read(*, by: Any, profile: ElderlyProfile, request: Any = None) -> None:
+    """Every read of an elderly file is in the access log (health data is sensitive)."""
+    access_record(
+        user=by, action=AccessAction.READ, obj=profile, person=profile.person, request=request
+    )
+
+
+class StaleProfile(Exception):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this file while you were editing it. Reload to see their "
+                "changes, then apply yours again."
+            )
+        )
+        self.current_version = current_version
+
+
+PROFILE_FIELDS = (
+    "living_situations",
+    "cognitive_impairment",
+    "chronic_conditions",
+    "care_arrangement",
+)
+
+
+def profile_update(
+    *,
+    by: Any,
+    person_id: int,
+    version: int,
+    changes: dict,
+    contacts: list[dict] | None = None,
+) -> ElderlyProfile:
+    """Change an elderly file and (when given) its emergency contacts; a stale ``version`` is
+    refused. A change of cognitive state makes a reassessment due today (the standard asks for
+    one whenever the condition changes)."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(unknown)})
+    with transaction.atomic(), set_actor(by):
+        profile = scope.get_visible_or_404(
+            ElderlyProfile.objects.select_for_update(), by, write=True, person_id=person_id
+        )
+        if profile.version != version:
+            raise StaleProfile(profile.version)
+        errors: dict[str, list[str]] = {}
+        if set(changes.get("living_situations") or []) - set(LivingSituation.values):
+            errors["living_situations"] = [_("Unknown living situation.")]
+        rows = _clean_contacts(profile, contacts, errors) if contacts is not None else None
+        if errors:
+            raise ValidationError(errors)
+        condition_changed = (
+            "cognitive_impairment" in changes
+            and changes["cognitive_impairment"] != profile.cognitive_impairment
+        )
+        for field, value in changes.items():
+            setattr(profile, field, value)
+        if condition_changed and profile.level:
+            profile.next_assessment_due = timezone.localdate()
+        profile.version += 1
+        profile.save()
+        if rows is not None:
+            _replace_contacts(profile, rows)
+    return profile
+
+
+def _clean_contacts(
+    profile: ElderlyProfile, contacts: list[dict], errors: dict[str, list[str]]
+) -> list[dict]:
+    """Validated contact rows. A blank phone on an existing contact keeps the stored one: the
+    form never shows the full number."""
+    existing = {c.pk: c for c in profile.contacts.all()}
+    rows = []
+    for n, data in enumerate(contacts[:MAX_CONTACTS]):
+        name = (data.get("name") or "").strip()
+        relation = (data.get("relation") or "").strip()
+        phone = normalise_phone(data.get("phone") or "")
+        old = existing.get(data.get("id"))
+        if not name:
+            continue
+        if phone and not PHONE_RE.match(phone):
+            errors[f"contact_{n}_phone"] = [
+                _("Enter an 11-digit mobile number or a landline with area code (0311-12345678).")
+            ]
+        rows.append({"name": name, "relation": relation, "phone": phone, "old": old})
+    return rows
+
+
+def _replace_contacts(profile: ElderlyProfile, rows: list[dict]) -> None:
+    profile.contacts.all().delete()
+    for order, row in enumerate(rows):
+        contact = EmergencyContact(
+            profile=profile, name=row["name"], relation=row["relation"], order=order
+        )
+        old = row["old"]
+        if not row["phone"] and old is not None:
+            contact.phone_encrypted = old.phone_encrypted
+            contact.phone_hash = old.phone_hash
+            contact.phone_masked = old.phone_masked
+        else:
+            contact.phone_encrypted = crypto.encrypt(row["phone"])
+            contact.phone_hash = crypto.blind_index(row["phone"])
+            contact.phone_masked = crypto.mask_phone(row["phone"])
+        contact.save()
+
+
+def assessor_candidates(*, code: str):
+    """Active users who may sign as an assessor for an old person living in village ``code``."""
+    from shegong.accounts.models import User
+
+    regions = [code, code[:9].ljust(12, "0"), code[:6].ljust(12, "0")] if code else []
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role__in=ASSESSOR_ROLES,
+            memberships__region__code__in=regions,
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+def _check_second_assessor(*, by: Any, second: Any, code: str) -> None:
+    if second.pk == by.pk:
+        raise ValidationError({"second_assessor": [_("The second assessor must be someone else.")]})
+    if not assessor_candidates(code=code).filter(pk=second.pk).exists():
+        raise ValidationError(
+            {"second_assessor": [_("Choose an assessor who works for this person's village.")]}
+        )
+
+
+@transaction.atomic
+def assessment_record(
+    *,
+    by: Any,
+    person: Person,
+    items: dict[str, Any],
+    coma: bool = False,
+    dementia_or_mental_disorder: bool = False,
+    risk_events_30d: int = 0,
+    second_assessor: Any = None,
+) -> AbilityAssessment:
+    """Score and file an assessment; the file takes its level and the next due date.
+
+    Signed by ``by`` and, when given, the second assessor at once (both at the old person's
+    side); otherwise the assessment waits for the second signature (:func:`assessment_countersign`).
+    """
+    # Scope first: an outsider learns nothing, not even which items are missing.
+    scope.get_visible_or_404(Person.objects.all(), by, write=True, pk=person.pk)
+    if not person.is_elderly:
+        raise ValidationError(
+            {"person": [_("An ability assessment is for a person aged 60 or over.")]}
+        )
+    result = scoring.score(
+        items,
+        coma=coma,
+        dementia_or_mental_disorder=dementia_or_mental_disorder,
+        risk_events_30d=risk_events_30d,
+    )
+    if second_assessor is not None:
+        _check_second_assessor(by=by, second=second_assessor, code=person.region_id)
+    now = timezone.now()
+    with set_actor(by):
+        profile = profile_ensure(by=by, person=person)
+        profile = ElderlyProfile.objects.select_for_update().get(pk=profile.pk)
+        assessment = AbilityAssessment.objects.create(
+            profile=profile,
+            items={key: int(items[key]) for key in items},
+            coma=coma,
+            dementia_or_mental_disorder=dementia_or_mental_disorder,
+            risk_events_30d=risk_events_30d,
+            total=result.total,
+            part_scores=result.part_scores,
+            preliminary_level=result.preliminary_level,
+            level=result.level,
+            adjustments=result.adjustments,
+            assessed_by=by,
+            second_assessor=second_assessor,
+            second_signed_at=now if second_assessor is not None else None,
+            next_due=add_months(timezone.localdate(now), REASSESS_EVERY_MONTHS),
+        )
+        if profile.level != result.level:
+            profile.level = result.level
+            profile.level_since = now
+        profile.next_assessment_due = assessment.next_due
+        profile.version += 1
+        profile.save()
+    return assessment
+
+
+@transaction.atomic
+def assessment_countersign(*, by: Any, person_id: int, assessment_id: int) -> AbilityAssessment:
+    """The second assessor signs an assessment recorded without them."""
+    assessment = scope.get_visible_or_404(
+        AbilityAssessment.objects.select_for_update().select_related("profile__person"),
+        by,
+        write=True,
+        pk=assessment_id,
+        profile__person_id=person_id,
+    )
+    if assessment.is_signed:
+        raise ValidationError(_("Both assessors have already signed."))
+    _check_second_assessor(
+        by=assessment.assessed_by, second=by, code=assessment.profile.person.region_id
+    )
+    assessment.second_assessor = by
+    assessment.second_signed_at = timezone.now()
+    assessment.save(update_fields=["second_assessor", "second_signed_at"])
+    return assessment

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "elderly"
+
+urlpatterns = [
+    path("", views.elderly_list, name="list"),
+    path("<int:person_id>/", views.profile, name="profile"),
+    path("<int:person_id>/register/", views.register, name="register"),
+    path("<int:person_id>/edit/", views.edit, name="edit"),
+    path("<int:person_id>/assess/", views.assess, name="assess"),
+    path("<int:person_id>/assessments/<int:pk>/", views.assessment_detail, name="assessment"),
+    path(
+        "<int:person_id>/assessments/<int:pk>/print/",
+        views.assessment_print,
+        name="assessment_print",
+    ),
+    path(
+        "<int:person_id>/assessments/<int:pk>/countersign/",
+        views.assessment_countersign,
+        name="countersign",
+    ),
+]

@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shegong.accounts import scope
+from shegong.people import selectors as people_selectors
+from shegong.people import services as people_services
+from shegong.regions.selectors import page_number, regions_under
+
+from . import scoring, selectors, services
+from .forms import ElderlyProfileForm
+from .models import AbilityAssessment, ElderlyProfile, Level, LivingSituation
+from .standard import ITEMS, PARTS
+
+
+def _registry_user(request: HttpRequest) -> None:
+    """Volunteers, viewers and partners never reach an elderly file: the same 404 as missing."""
+    if not scope.can_read_registry(request.user):
+        raise Http404
+
+
+def _adjustment_labels() -> dict[str, str]:
+    return {
+        scoring.Adjustment.COMA: _("In a coma: completely disabled directly"),
+        scoring.Adjustment.MENTAL_DISORDER: _(
+            "Dementia or other mental disorder: raised one level"
+        ),
+        scoring.Adjustment.RISK_EVENTS: _(
+            "Two or more care-risk events in the last 30 days: raised one level"
+        ),
+    }
+
+
+@login_required
+def elderly_list(request: HttpRequest) -> HttpResponse:
+    _registry_user(request)
+    filters = selectors.ElderlyFilters(
+        q=request.GET.get("q", "").strip(),
+        region=request.GET.get("region", "").strip(),
+        level=request.GET.get("level", "").strip(),
+        overdue=request.GET.get("overdue") == "1",
+    )
+    number = page_number(request.GET)
+    size = settings.SHEGONG_PAGE_SIZE
+    items, count = selectors.elderly_page(
+        fetched_by=request.user, filters=filters, page=number, page_size=size
+    )
+    today = timezone.localdate()
+    rows = [(p, selectors.special_difficulty_reasons(p, today=today)) for p in items]
+    context = {
+        "rows": rows,
+        "count": count,
+        "page": Paginator(range(count), size).get_page(number),
+        "filters": filters,
+        "regions": regions_under(scope.scope_for(request.user).read_prefixes),
+        "levels": Level.choices,
+        "today": today,
+    }
+    return render(request, "elderly/elderly_list.html", context)
+
+
+@login_required
+def profile(request: HttpRequest, person_id: int) -> HttpResponse:
+    _registry_user(request)
+    if not scope.visible(ElderlyProfile.objects.filter(person_id=person_id), request.user).exists():
+        # No file yet: offer to open one (for a person aged 60 or over).
+        person = people_selectors.get_person_for_user(request.user, person_id)
+        people_services.person_record_read(by=request.user, person=person, request=request)
+        context = {
+            "person": person,
+            "can_edit": scope.can_write_region(request.user, person.region_id),
+        }
+        return render(request, "elderly/no_file.html", context)
+    elderly = selectors.get_elderly_for_user(request.user, person_id)
+    services.profile_record_read(by=request.user, profile=elderly, request=request)
+    today = timezone.localdate()
+    context = {
+        "profile": elderly,
+        "person": elderly.person,
+        "contacts": list(elderly.contacts.all()),
+        "history": selectors.history_of(elderly),
+        "reasons": selectors.special_difficulty_reasons(elderly, today=today),
+        "rule": selectors.SPECIAL_DIFFICULTY_RULE,
+        "situations": [
+            LivingSituation(s).label for s in elderly.living_situations if s in LivingSituation
+        ],
+        "assessment_overdue": bool(
+            elderly.next_assessment_due and elderly.next_assessment_due < today
+        ),
+        "can_edit": scope.can_write_region(request.user, elderly.person.region_id),
+    }
+    return render(request, "elderly/profile.html", context)
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, person_id: int) -> HttpResponse:
+    _registry_user(request)
+    person = people_selectors.get_person_for_user(request.user, person_id, write=True)
+    try:
+        services.profile_ensure(by=request.user, person=person)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("elderly:profile", person_id=person.pk)
+    messages.success(request, _("The elderly file is open. Fill in the situation below."))
+    return redirect("elderly:edit", person_id=person.pk)
+
+
+@login_required
+def edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    _registry_user(request)
+    elderly = selectors.get_elderly_for_user(request.user, person_id, write=True)
+    if request.method == "POST":
+        form = ElderlyProfileForm(request.POST, profile=elderly)
+        if form.is_valid():
+            changes, contacts = form.split()
+            try:
+                services.profile_update(
+                    by=request.user,
+                    person_id=person_id,
+                    version=form.cleaned_data["version"],
+                    changes=changes,
+                    contacts=contacts,
+                )
+            except services.StaleProfile as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect(elderly)
+    else:
+        services.profile_record_read(by=request.user, profile=elderly, request=request)
+        form = ElderlyProfileForm(initial=ElderlyProfileForm.initial_for(elderly), profile=elderly)
+    context = {"form": form, "profile": elderly, "contact_rows": form.contact_rows()}
+    return render(request, "elderly/profile_form.html", context)
+
+
+def _parts_for_form() -> list[dict]:
+    return [
+        {"part": part, "items": [item for item in ITEMS if item.part == part.key]} for part in PARTS
+    ]
+
+
+@login_required
+def assess(request: HttpRequest, person_id: int) -> HttpResponse:
+    _registry_user(request)
+    person = people_selectors.get_person_for_user(request.user, person_id, write=True)
+    if not person.is_elderly:
+        raise Http404
+    existing = ElderlyProfile.objects.filter(person=person).first()
+    candidates = services.assessor_candidates(code=person.region_id).exclude(pk=request.user.pk)
+    answers: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    values = {
+        "coma": False,
+        "dementia": bool(existing and existing.cognitive_impairment),
+        "risk_events": "0",
+        "second": "",
+    }
+    if request.method == "POST":
+        answers = {item.key: request.POST.get(f"i-{item.key}", "") for item in ITEMS}
+        values = {
+            "coma": request.POST.get("coma") == "on",
+            "dementia": request.POST.get("dementia") == "on",
+            "risk_events": request.POST.get("risk_events_30d", "0").strip() or "0",
+            "second": request.POST.get("second_assessor", ""),
+        }
+        second = (
+            candidates.filter(pk=values["second"]).first() if values["second"].isdigit() else None
+        )
+        if second is None:
+            errors["second_assessor"] = [_("Choose the second assessor who assessed with you.")]
+        try:
+            risk_events = int(values["risk_events"])
+        except ValueError:
+            risk_events = -1
+        try:
+            if errors:
+                # Still validate the items, so that every problem shows at once.
+                scoring.validate_items({k: v for k, v in answers.items() if v != ""})
+            else:
+                assessment = services.assessment_record(
+                    by=request.user,
+                    person=person,
+                    items={k: v for k, v in answers.items() if v != ""},
+                    coma=values["coma"],
+                    dementia_or_mental_disorder=values["dementia"],
+                    risk_events_30d=risk_events,
+                    second_assessor=second,
+                )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if not errors:
+            return redirect(assessment)
+    context = {
+        "person": person,
+        "parts": _parts_for_form(),
+        "answers": answers,
+        "errors": errors,
+        "item_errors": len([k for k in errors if k not in ("second_assessor", "risk_events_30d")]),
+        "values": values,
+        "candidates": candidates,
+    }
+    return render(request, "elderly/assess.html", context, status=422 if errors else 200)
+
+
+def _result_context(request: HttpRequest, assessment: AbilityAssessment) -> dict:
+    parts = []
+    for part in PARTS:
+        rows = [
+            (
+                item,
+                assessment.items.get(item.key),
+                dict(item.options).get(assessment.items.get(item.key), ""),
+            )
+            for item in ITEMS
+            if item.part == part.key
+        ]
+        parts.append({"part": part, "score": assessment.part_scores.get(part.key, 0), "rows": rows})
+    labels = _adjustment_labels()
+    person = assessment.profile.person
+    return {
+        "assessment": assessment,
+        "person": person,
+        "parts": parts,
+        "adjustments": [labels.get(a, a) for a in assessment.adjustments],
+        "can_countersign": not assessment.is_signed
+        and assessment.assessed_by_id != request.user.pk
+        and scope.can_write_region(request.user, person.region_id),
+    }
+
+
+@login_required
+def assessment_detail(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
+    _registry_user(request)
+    assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
+    services.profile_record_read(by=request.user, profile=assessment.profile, request=request)
+    return render(request, "elderly/assessment.html", _result_context(request, assessment))
+
+
+@login_required
+def assessment_print(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
+    _registry_user(request)
+    assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
+    services.profile_record_read(by=request.user, profile=assessment.profile, request=request)
+    return render(request, "elderly/assessment_print.html", _result_context(request, assessment))
+
+
+@login_required
+@require_POST
+def assessment_countersign(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
+    _registry_user(request)
+    try:
+        assessment = services.assessment_countersign(
+            by=request.user, person_id=person_id, assessment_id=pk
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Signed as the second assessor."))
+        return redirect(assessment)
+    return redirect("elderly:assessment", person_id=person_id, pk=pk)
