@@ -124,8 +124,17 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "notifications": notifications,
         "unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count(),
         "days": selectors.UPCOMING_DAYS,
+        "overdue_orders": _overdue_service_orders(request.user, today),
     }
     return render(request, "casework/my_work.html", context)
+
+
+def _overdue_service_orders(user, today) -> list:
+    """Elderly-care service orders overdue for this provider (the elderly app answers; imported
+    here, not at module level, so that casework stays below the programmes)."""
+    from shegong.elderly.selectors import overdue_orders_for
+
+    return overdue_orders_for(user=user, today=today)
 
 
 @login_required

@@ -15,3 +15,4 @@ class ElderlyConfig(AppConfig):
 
         auditlog.register(models.ElderlyProfile, exclude_fields=["version", "updated_at"])
         auditlog.register(models.EmergencyContact, exclude_fields=["phone_encrypted", "phone_hash"])
+        auditlog.register(models.ServiceOrder, exclude_fields=["version", "updated_at"])

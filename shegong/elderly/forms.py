@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ElderlyProfile, LivingSituation
+from .models import ElderlyProfile, LivingSituation, RequesterType, ServiceKind
 from .services import MAX_CONTACTS
 
 
@@ -104,3 +104,28 @@ class ElderlyProfileForm(forms.Form):
             for n in range(MAX_CONTACTS)
         ]
         return changes, contacts
+
+
+class ServiceOrderForm(forms.Form):
+    """A new service order, from the old person's file."""
+
+    kind = forms.ChoiceField(label=_("service"), choices=ServiceKind.choices)
+    requester_type = forms.ChoiceField(
+        label=_("requested by"), choices=RequesterType.choices, initial=RequesterType.WORKER
+    )
+    requester_name = forms.CharField(
+        label=_("requester's name"),
+        required=False,
+        max_length=50,
+        help_text=_("For a request from the family: who asked."),
+    )
+    due_on = forms.DateField(label=_("due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    details = forms.CharField(
+        label=_("details"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs.setdefault("class", css)

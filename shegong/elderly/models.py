@@ -167,3 +167,148 @@ class AbilityAssessment(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.second_signed_at is not None
+
+
+class ServiceKind(models.TextChoices):
+    HOME_CARE = "home_care", _("Home care")  # 上门照护
+    MEALS = "meals", _("Meal assistance")  # 助餐
+    BATHING = "bathing", _("Bathing assistance")  # 助浴
+    MEDICAL_ESCORT = "medical_escort", _("Medical escort")  # 助医
+    PSYCHOLOGICAL = "psychological", _("Psychological comfort")  # 心理慰藉
+    REHABILITATION = "rehabilitation", _("Rehabilitation")  # 康复
+    LECTURE = "lecture", _("Health lecture")  # 知识讲座
+    SCREENING = "screening", _("Disease screening")  # 病症筛查
+
+
+class RequesterType(models.TextChoices):
+    WORKER = "worker", _("Station worker")
+    FAMILY = "family", _("Family")
+    SELF = "self", _("The person themselves")
+
+
+class OrderStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("service order", "Requested")
+    ASSIGNED = "assigned", pgettext_lazy("service order", "Assigned")
+    IN_SERVICE = "in_service", pgettext_lazy("service order", "In service")
+    DONE = "done", pgettext_lazy("service order", "Done")
+    RATED = "rated", pgettext_lazy("service order", "Rated")
+    CANCELLED = "cancelled", pgettext_lazy("service order", "Cancelled")
+
+
+# Orders in these states are finished: never overdue, no next step.
+ORDER_CLOSED = (OrderStatus.DONE, OrderStatus.RATED, OrderStatus.CANCELLED)
+
+
+class ServiceOrder(models.Model):
+    """A service for an old person (服务工单): requested → assigned → in service → done → rated,
+    or cancelled with a reason. Every change writes a :class:`ServiceOrderEvent`."""
+
+    SCOPE_REGION_FIELD = "person__region__code"
+
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("old person"),
+        on_delete=models.PROTECT,
+        related_name="service_orders",
+    )
+    kind = models.CharField(_("service"), max_length=20, choices=ServiceKind.choices)
+    details = models.TextField(_("details"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requester_type = models.CharField(
+        _("requested by"), max_length=10, choices=RequesterType.choices
+    )
+    requester_name = models.CharField(
+        _("requester's name"),
+        max_length=50,
+        blank=True,
+        help_text=_("For a request from the family: who asked."),
+    )
+    provider_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("provider (station worker)"),
+        on_delete=models.PROTECT,
+        related_name="service_orders_provided",
+        null=True,
+        blank=True,
+    )
+    provider_name = models.CharField(
+        _("provider (organisation or professional)"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Free text for now: the libraries of service organisations and professionals "
+            "come later (issue 7)."
+        ),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
+    )
+    due_on = models.DateField(_("due date"))
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
+                name="service_order_rating_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_kind_display()} {self.due_on:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("elderly:order", args=[self.pk])
+
+    @property
+    def provider_display(self) -> str:
+        if self.provider_user_id:
+            return str(self.provider_user)
+        return self.provider_name
+
+    def is_overdue_on(self, day) -> bool:
+        return self.status not in ORDER_CLOSED and self.due_on < day
+
+
+class ServiceOrderEvent(models.Model):
+    """The trail of a service order: who moved it, when, from which status to which, and why."""
+
+    SCOPE_REGION_FIELD = "order__person__region__code"
+
+    order = models.ForeignKey(
+        ServiceOrder,
+        verbose_name=_("service order"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service order event")
+        verbose_name_plural = _("service order events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.from_status}→{self.to_status}"

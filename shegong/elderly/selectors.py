@@ -14,7 +14,16 @@ from django.utils.translation import gettext_lazy
 from shegong.accounts import scope
 from shegong.regions.models import under_prefix
 
-from .models import AbilityAssessment, ElderlyProfile, Level, LivingSituation
+from .models import (
+    ORDER_CLOSED,
+    AbilityAssessment,
+    ElderlyProfile,
+    Level,
+    LivingSituation,
+    OrderStatus,
+    ServiceKind,
+    ServiceOrder,
+)
 
 # Assessed levels that count as 失能 for the special-difficulty rule.
 DISABLED_LEVELS = (Level.MODERATE, Level.SEVERE, Level.COMPLETE)
@@ -99,3 +108,55 @@ def special_difficulty_reasons(
     if profile.cognitive_impairment:
         reasons.append(_("Diagnosed dementia or other cognitive impairment"))
     return reasons
+
+
+# ---- service orders -------------------------------------------------------------------------
+
+
+@dataclass
+class OrderFilters:
+    status: str = ""  # a status, or "open" for every unfinished one, or "overdue"
+    kind: str = ""
+
+
+def orders_list(
+    *, fetched_by: Any, filters: OrderFilters, today: dt.date | None = None
+) -> QuerySet[ServiceOrder]:
+    today = today or timezone.localdate()
+    queryset = scope.visible(ServiceOrder.objects.all(), fetched_by)
+    if filters.status == "open":
+        queryset = queryset.exclude(status__in=ORDER_CLOSED)
+    elif filters.status == "overdue":
+        queryset = queryset.exclude(status__in=ORDER_CLOSED).filter(due_on__lt=today)
+    elif filters.status in OrderStatus.values:
+        queryset = queryset.filter(status=filters.status)
+    if filters.kind in ServiceKind.values:
+        queryset = queryset.filter(kind=filters.kind)
+    return queryset.select_related("person", "person__region", "provider_user").order_by(
+        "due_on", "id"
+    )
+
+
+def orders_page(
+    *, fetched_by: Any, filters: OrderFilters, page: int, page_size: int
+) -> tuple[list[ServiceOrder], int]:
+    queryset = orders_list(fetched_by=fetched_by, filters=filters)
+    count = queryset.count()
+    start = (max(page, 1) - 1) * page_size
+    return list(queryset[start : start + page_size]), count
+
+
+def get_order_for_user(user: Any, pk: int, *, write: bool = False) -> ServiceOrder:
+    queryset = ServiceOrder.objects.select_related(
+        "person", "person__region", "provider_user", "requested_by"
+    )
+    return scope.get_visible_or_404(queryset, user, write=write, pk=pk)
+
+
+def overdue_orders_for(*, user: Any, today: dt.date | None = None) -> list[ServiceOrder]:
+    """Orders assigned to ``user`` as provider whose due date has passed and that are not done,
+    rated or cancelled: the "my work" page of casework shows them."""
+    today = today or timezone.localdate()
+    queryset = scope.visible(ServiceOrder.objects.filter(provider_user=user), user)
+    queryset = queryset.exclude(status__in=ORDER_CLOSED).filter(due_on__lt=today)
+    return list(queryset.select_related("person", "person__region").order_by("due_on", "id"))

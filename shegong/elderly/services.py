@@ -1,4 +1,7 @@
-"""Writes of the elderly-care programme: elderly files, contacts, ability assessments."""
+"""Writes of the elderly-care programme: elderly files, contacts, ability assessments, and
+service orders (one function per transition: each locks the order through the scope gate,
+refuses a stale ``version`` or an illegal transition, and writes the event row in the same
+transaction; the provider is told after the commit)."""
 
 from __future__ import annotations
 
@@ -16,12 +19,23 @@ from shegong.accounts import scope
 from shegong.accounts.models import Role
 from shegong.audit.models import AccessAction
 from shegong.audit.services import access_record
+from shegong.casework.services import notify
 from shegong.people import crypto
 from shegong.people.models import Person
 from shegong.people.services import PHONE_RE, normalise_phone
 
 from . import scoring
-from .models import AbilityAssessment, ElderlyProfile, EmergencyContact, LivingSituation
+from .models import (
+    AbilityAssessment,
+    ElderlyProfile,
+    EmergencyContact,
+    LivingSituation,
+    OrderStatus,
+    RequesterType,
+    ServiceKind,
+    ServiceOrder,
+    ServiceOrderEvent,
+)
 
 # GB/T 42195-2022: reassess every six months, and whenever the condition changes.
 REASSESS_EVERY_MONTHS = 6
@@ -266,3 +280,214 @@ def assessment_countersign(*, by: Any, person_id: int, assessment_id: int) -> Ab
     assessment.second_signed_at = timezone.now()
     assessment.save(update_fields=["second_assessor", "second_signed_at"])
     return assessment
+
+
+# ---- service orders ----------------------------------------------------------------------
+
+# Which status each transition starts from.
+CANCELLABLE = (OrderStatus.REQUESTED, OrderStatus.ASSIGNED, OrderStatus.IN_SERVICE)
+
+
+class StaleOrder(Exception):
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this order while you were looking at it. Reload the page "
+                "to see their change, then do yours again."
+            )
+        )
+
+
+def provider_candidates(*, code: str):
+    """Station workers who may provide a service to an old person of village ``code``."""
+    return assessor_candidates(code=code)
+
+
+def _event(order: ServiceOrder, by: Any, old: str, new: str, note: str = "") -> None:
+    ServiceOrderEvent.objects.create(order=order, from_status=old, to_status=new, note=note, by=by)
+
+
+def _illegal(order: ServiceOrder, to: str) -> ValidationError:
+    return ValidationError(
+        _("An order that is “%(status)s” cannot become “%(to)s”.")
+        % {"status": order.get_status_display(), "to": OrderStatus(to).label}
+    )
+
+
+def _move(
+    *, by: Any, order_id: int, version: int, allowed: tuple[str, ...], to: str
+) -> ServiceOrder:
+    """Lock the order, check scope, version and the transition; the caller finishes the change
+    and calls :func:`_save` inside the same transaction."""
+    order = scope.get_visible_or_404(
+        ServiceOrder.objects.select_for_update().select_related("person"),
+        by,
+        write=True,
+        pk=order_id,
+    )
+    if order.version != version:
+        raise StaleOrder()
+    if order.status not in allowed:
+        raise _illegal(order, to)
+    return order
+
+
+def _save(order: ServiceOrder, by: Any, to: str, note: str = "") -> ServiceOrder:
+    old = order.status
+    order.status = to
+    order.version += 1
+    with set_actor(by):
+        order.save()
+    _event(order, by, old, to, note)
+    return order
+
+
+@transaction.atomic
+def order_request(
+    *,
+    by: Any,
+    person: Person,
+    kind: str,
+    requester_type: str,
+    due_on: dt.date,
+    details: str = "",
+    requester_name: str = "",
+) -> ServiceOrder:
+    """Record a request for a service, by a worker, the family or the old person."""
+    scope.get_visible_or_404(Person.objects.all(), by, write=True, pk=person.pk)
+    errors: dict[str, list[str]] = {}
+    if not person.is_elderly:
+        errors["person"] = [_("A service order is for a person aged 60 or over.")]
+    if kind not in ServiceKind.values:
+        errors["kind"] = [_("Choose a service.")]
+    if requester_type not in RequesterType.values:
+        errors["requester_type"] = [_("Choose who asked for the service.")]
+    if due_on is None:
+        errors["due_on"] = [_("Enter the due date.")]
+    if errors:
+        raise ValidationError(errors)
+    with set_actor(by):
+        order = ServiceOrder.objects.create(
+            person=person,
+            kind=kind,
+            details=details.strip(),
+            requested_by=by,
+            requester_type=requester_type,
+            requester_name=requester_name.strip(),
+            due_on=due_on,
+        )
+    _event(order, by, "", OrderStatus.REQUESTED, details.strip())
+    return order
+
+
+@transaction.atomic
+def order_assign(
+    *,
+    by: Any,
+    order_id: int,
+    version: int,
+    provider_user: Any = None,
+    provider_name: str = "",
+    note: str = "",
+) -> ServiceOrder:
+    """Give the order to a station worker or to a named organisation or professional."""
+    order = _move(
+        by=by,
+        order_id=order_id,
+        version=version,
+        allowed=(OrderStatus.REQUESTED,),
+        to=OrderStatus.ASSIGNED,
+    )
+    provider_name = provider_name.strip()
+    if (provider_user is None) == (not provider_name):
+        raise ValidationError(
+            {
+                "provider": [
+                    _("Choose a station worker or enter an organisation or professional (one).")
+                ]
+            }
+        )
+    candidates = provider_candidates(code=order.person.region_id)
+    if provider_user is not None and not candidates.filter(pk=provider_user.pk).exists():
+        raise ValidationError(
+            {"provider": [_("Choose a worker who works for this person's village.")]}
+        )
+    order.provider_user = provider_user
+    order.provider_name = provider_name
+    _save(order, by, OrderStatus.ASSIGNED, note.strip() or order.provider_display)
+    if provider_user is not None and provider_user.pk != getattr(by, "pk", None):
+        notify(
+            provider_user,
+            key=f"order-assigned:{order.pk}:{order.version}",
+            title=_("Service order for you: %(kind)s for %(name)s, due %(due)s")
+            % {
+                "kind": order.get_kind_display(),
+                "name": order.person.name,
+                "due": f"{order.due_on:%Y-%m-%d}",
+            },
+            url=order.get_absolute_url(),
+        )
+    return order
+
+
+@transaction.atomic
+def order_start(*, by: Any, order_id: int, version: int, note: str = "") -> ServiceOrder:
+    order = _move(
+        by=by,
+        order_id=order_id,
+        version=version,
+        allowed=(OrderStatus.ASSIGNED,),
+        to=OrderStatus.IN_SERVICE,
+    )
+    return _save(order, by, OrderStatus.IN_SERVICE, note.strip())
+
+
+@transaction.atomic
+def order_complete(*, by: Any, order_id: int, version: int, note: str = "") -> ServiceOrder:
+    order = _move(
+        by=by,
+        order_id=order_id,
+        version=version,
+        allowed=(OrderStatus.IN_SERVICE,),
+        to=OrderStatus.DONE,
+    )
+    return _save(order, by, OrderStatus.DONE, note.strip())
+
+
+@transaction.atomic
+def order_rate(
+    *, by: Any, order_id: int, version: int, rating: int, comment: str = ""
+) -> ServiceOrder:
+    """The old person or the family rates a finished service (1–5), recorded by a worker."""
+    order = _move(
+        by=by,
+        order_id=order_id,
+        version=version,
+        allowed=(OrderStatus.DONE,),
+        to=OrderStatus.RATED,
+    )
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        raise ValidationError({"rating": [_("The rating is a whole number from 1 to 5.")]})
+    order.rating = value
+    order.rating_comment = comment.strip()
+    return _save(order, by, OrderStatus.RATED, order.rating_comment)
+
+
+@transaction.atomic
+def order_cancel(*, by: Any, order_id: int, version: int, reason: str) -> ServiceOrder:
+    order = _move(
+        by=by,
+        order_id=order_id,
+        version=version,
+        allowed=CANCELLABLE,
+        to=OrderStatus.CANCELLED,
+    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for cancelling.")]})
+    order.cancel_reason = reason
+    return _save(order, by, OrderStatus.CANCELLED, reason)

@@ -6,6 +6,10 @@ app_name = "elderly"
 
 urlpatterns = [
     path("", views.elderly_list, name="list"),
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("orders/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
+    path("<int:person_id>/orders/new/", views.order_new, name="order_new"),
     path("<int:person_id>/", views.profile, name="profile"),
     path("<int:person_id>/register/", views.register, name="register"),
     path("<int:person_id>/edit/", views.edit, name="edit"),

@@ -17,8 +17,16 @@ from shegong.people import services as people_services
 from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
-from .forms import ElderlyProfileForm
-from .models import AbilityAssessment, ElderlyProfile, Level, LivingSituation
+from .forms import ElderlyProfileForm, ServiceOrderForm
+from .models import (
+    AbilityAssessment,
+    ElderlyProfile,
+    Level,
+    LivingSituation,
+    OrderStatus,
+    ServiceKind,
+    ServiceOrder,
+)
 from .standard import ITEMS, PARTS
 
 
@@ -272,3 +280,150 @@ def assessment_countersign(request: HttpRequest, person_id: int, pk: int) -> Htt
         messages.success(request, _("Signed as the second assessor."))
         return redirect(assessment)
     return redirect("elderly:assessment", person_id=person_id, pk=pk)
+
+
+# ---- service orders -------------------------------------------------------------------------
+
+
+def _next_steps(order: ServiceOrder) -> list[str]:
+    """The transitions offered on the order page, in the order of the buttons."""
+    return {
+        OrderStatus.REQUESTED: ["assign", "cancel"],
+        OrderStatus.ASSIGNED: ["start", "cancel"],
+        OrderStatus.IN_SERVICE: ["complete", "cancel"],
+        OrderStatus.DONE: ["rate"],
+    }.get(order.status, [])
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    _registry_user(request)
+    filters = selectors.OrderFilters(
+        status=request.GET.get("status", "").strip(), kind=request.GET.get("kind", "").strip()
+    )
+    number = page_number(request.GET)
+    size = settings.SHEGONG_PAGE_SIZE
+    orders, count = selectors.orders_page(
+        fetched_by=request.user, filters=filters, page=number, page_size=size
+    )
+    today = timezone.localdate()
+    context = {
+        "rows": [(o, o.is_overdue_on(today)) for o in orders],
+        "count": count,
+        "page": Paginator(range(count), size).get_page(number),
+        "filters": filters,
+        "statuses": OrderStatus.choices,
+        "kinds": ServiceKind.choices,
+    }
+    return render(request, "elderly/order_list.html", context)
+
+
+@login_required
+def order_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    _registry_user(request)
+    person = people_selectors.get_person_for_user(request.user, person_id, write=True)
+    if not person.is_elderly:
+        raise Http404
+    if request.method == "POST":
+        form = ServiceOrderForm(request.POST)
+        if form.is_valid():
+            try:
+                order = services.order_request(by=request.user, person=person, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("The service order is recorded."))
+                return redirect(order)
+    else:
+        form = ServiceOrderForm()
+    status = 422 if form.is_bound else 200
+    return render(
+        request, "elderly/order_form.html", {"form": form, "person": person}, status=status
+    )
+
+
+def _order_context(request: HttpRequest, order: ServiceOrder, errors=None, values=None) -> dict:
+    can_edit = scope.can_write_region(request.user, order.person.region_id)
+    return {
+        "order": order,
+        "events": list(order.events.select_related("by")),
+        "steps": _next_steps(order) if can_edit else [],
+        "overdue": order.is_overdue_on(timezone.localdate()),
+        "candidates": services.provider_candidates(code=order.person.region_id)
+        if order.status == OrderStatus.REQUESTED
+        else [],
+        "errors": errors or {},
+        "values": values or {},
+    }
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _registry_user(request)
+    order = selectors.get_order_for_user(request.user, pk)
+    return render(request, "elderly/order.html", _order_context(request, order))
+
+
+ORDER_ACTIONS = ("assign", "start", "complete", "rate", "cancel")
+
+
+@login_required
+@require_POST
+def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _registry_user(request)
+    if action not in ORDER_ACTIONS:
+        raise Http404
+    order = selectors.get_order_for_user(request.user, pk, write=True)
+    post = request.POST
+    try:
+        version = int(post.get("version", ""))
+    except ValueError:
+        version = -1
+    common = {"by": request.user, "order_id": order.pk, "version": version}
+    note = post.get("note", "")
+    try:
+        if action == "assign":
+            worker_id = post.get("provider_user", "")
+            worker = (
+                services.provider_candidates(code=order.person.region_id)
+                .filter(pk=worker_id)
+                .first()
+                if worker_id.isdigit()
+                else None
+            )
+            if worker_id and worker is None:
+                raise ValidationError(
+                    {"provider": [_("Choose a worker who works for this person's village.")]}
+                )
+            services.order_assign(
+                **common,
+                provider_user=worker,
+                provider_name=post.get("provider_name", ""),
+                note=note,
+            )
+        elif action == "start":
+            services.order_start(**common, note=note)
+        elif action == "complete":
+            services.order_complete(**common, note=note)
+        elif action == "rate":
+            services.order_rate(
+                **common, rating=post.get("rating", ""), comment=post.get("comment", "")
+            )
+        else:
+            services.order_cancel(**common, reason=post.get("reason", ""))
+    except services.StaleOrder as exc:
+        messages.error(request, str(exc))
+        return redirect(order)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            errors = dict(exc.message_dict)
+            errors["general"] = errors.pop("__all__", [])
+        else:
+            errors = {"general": exc.messages}
+        order.refresh_from_db()
+        context = _order_context(request, order, errors=errors, values=post)
+        return render(request, "elderly/order.html", context, status=422)
+    messages.success(request, _("Saved."))
+    return redirect(order)
