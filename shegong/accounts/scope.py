@@ -149,6 +149,12 @@ def can_read_registry(user: Any) -> bool:
     return bool(scope_for(user).read_prefixes)
 
 
+def require_registry_reader(user: Any) -> None:
+    """Volunteers, viewers and partners never reach a person's file: the same 404 as missing."""
+    if not can_read_registry(user):
+        raise Http404
+
+
 def can_write_region(user: Any, code: str) -> bool:
     return scope_for(user).covers(code, write=True)
 

@@ -40,11 +40,6 @@ from .models import (
 )
 
 
-def _registry_user(request: HttpRequest) -> None:
-    if not scope.can_read_registry(request.user):
-        raise Http404
-
-
 def _int(value: Any, default: int = 0) -> int:
     try:
         return int(value)
@@ -90,7 +85,7 @@ def _user_from(request: HttpRequest, name: str) -> User:
 
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     filters = selectors.CaseFilters(
         stage=request.GET.get("stage", "open").strip(),
         programme=request.GET.get("programme", "").strip(),
@@ -113,7 +108,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     today = timezone.localdate()
     notifications = Notification.objects.filter(user=request.user).order_by(
         "read_at", "-created_at", "-id"

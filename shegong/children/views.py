@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
-from shegong.people import services as people_services
+from shegong.people.views import no_file_page
 from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
@@ -33,12 +33,6 @@ from .models import (
     Item,
     Option,
 )
-
-
-def _registry_user(request: HttpRequest) -> None:
-    """Volunteers, viewers and partners never reach a child's file: the same 404 as missing."""
-    if not scope.can_read_registry(request.user):
-        raise Http404
 
 
 def _admin(request: HttpRequest) -> None:
@@ -59,7 +53,7 @@ def _filters(request: HttpRequest) -> selectors.ChildFilters:
 
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     filters = _filters(request)
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
@@ -82,16 +76,10 @@ def child_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def colour_card(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     if not scope.visible(ChildProfile.objects.filter(person_id=person_id), request.user).exists():
         # No file yet: the person page links here for every child; offer to start one.
-        person = people_selectors.get_person_for_user(request.user, person_id)
-        people_services.person_record_read(by=request.user, person=person, request=request)
-        context = {
-            "person": person,
-            "can_edit": scope.can_write_region(request.user, person.region_id),
-        }
-        return render(request, "children/no_file.html", context)
+        return no_file_page(request, person_id, "children/no_file.html")
     profile = selectors.get_child_for_user(request.user, person_id)
     services.profile_record_read(by=request.user, profile=profile, request=request)
     today = timezone.localdate()
@@ -115,7 +103,7 @@ def colour_card(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def child_register(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     person = people_selectors.get_person_for_user(request.user, person_id, write=True)
     try:
         services.profile_ensure(by=request.user, person=person)
@@ -128,7 +116,7 @@ def child_register(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def child_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     profile = selectors.get_child_for_user(request.user, person_id, write=True)
     if request.method == "POST":
         form = ChildProfileForm(request.POST, profile=profile)
@@ -180,7 +168,7 @@ def _dimensions_for_form(spec: scoring.InstrumentSpec) -> list[dict]:
 
 @login_required
 def assess(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     person = people_selectors.get_person_for_user(request.user, person_id, write=True)
     if not person.is_minor:
         raise Http404
@@ -247,7 +235,7 @@ def _result_context(request: HttpRequest, assessment, *, form: OverrideForm | No
 
 @login_required
 def assessment_detail(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
     services.profile_record_read(by=request.user, profile=assessment.child, request=request)
     return render(request, "children/assessment.html", _result_context(request, assessment))
@@ -256,7 +244,7 @@ def assessment_detail(request: HttpRequest, person_id: int, pk: int) -> HttpResp
 @login_required
 @require_POST
 def assessment_override(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
     form = OverrideForm(request.POST)
     if form.is_valid():
@@ -283,7 +271,7 @@ def assessment_override(request: HttpRequest, person_id: int, pk: int) -> HttpRe
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     data = selectors.overview(fetched_by=request.user)
     return render(request, "children/overview.html", {"overview": data, "colours": Colour})
 

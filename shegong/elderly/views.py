@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
-from shegong.people import services as people_services
+from shegong.people.views import no_file_page
 from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
@@ -30,12 +30,6 @@ from .models import (
 from .standard import ITEMS, PARTS
 
 
-def _registry_user(request: HttpRequest) -> None:
-    """Volunteers, viewers and partners never reach an elderly file: the same 404 as missing."""
-    if not scope.can_read_registry(request.user):
-        raise Http404
-
-
 def _adjustment_labels() -> dict[str, str]:
     return {
         scoring.Adjustment.COMA: _("In a coma: completely disabled directly"),
@@ -50,7 +44,7 @@ def _adjustment_labels() -> dict[str, str]:
 
 @login_required
 def elderly_list(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     filters = selectors.ElderlyFilters(
         q=request.GET.get("q", "").strip(),
         region=request.GET.get("region", "").strip(),
@@ -78,16 +72,10 @@ def elderly_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     if not scope.visible(ElderlyProfile.objects.filter(person_id=person_id), request.user).exists():
         # No file yet: offer to open one (for a person aged 60 or over).
-        person = people_selectors.get_person_for_user(request.user, person_id)
-        people_services.person_record_read(by=request.user, person=person, request=request)
-        context = {
-            "person": person,
-            "can_edit": scope.can_write_region(request.user, person.region_id),
-        }
-        return render(request, "elderly/no_file.html", context)
+        return no_file_page(request, person_id, "elderly/no_file.html")
     elderly = selectors.get_elderly_for_user(request.user, person_id)
     services.profile_record_read(by=request.user, profile=elderly, request=request)
     today = timezone.localdate()
@@ -112,7 +100,7 @@ def profile(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     person = people_selectors.get_person_for_user(request.user, person_id, write=True)
     try:
         services.profile_ensure(by=request.user, person=person)
@@ -125,7 +113,7 @@ def register(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     elderly = selectors.get_elderly_for_user(request.user, person_id, write=True)
     if request.method == "POST":
         form = ElderlyProfileForm(request.POST, profile=elderly)
@@ -163,7 +151,7 @@ def _parts_for_form() -> list[dict]:
 
 @login_required
 def assess(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     person = people_selectors.get_person_for_user(request.user, person_id, write=True)
     if not person.is_elderly:
         raise Http404
@@ -252,7 +240,7 @@ def _result_context(request: HttpRequest, assessment: AbilityAssessment) -> dict
 
 @login_required
 def assessment_detail(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
     services.profile_record_read(by=request.user, profile=assessment.profile, request=request)
     return render(request, "elderly/assessment.html", _result_context(request, assessment))
@@ -260,7 +248,7 @@ def assessment_detail(request: HttpRequest, person_id: int, pk: int) -> HttpResp
 
 @login_required
 def assessment_print(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     assessment = selectors.get_assessment_for_user(request.user, person_id, pk)
     services.profile_record_read(by=request.user, profile=assessment.profile, request=request)
     return render(request, "elderly/assessment_print.html", _result_context(request, assessment))
@@ -269,7 +257,7 @@ def assessment_print(request: HttpRequest, person_id: int, pk: int) -> HttpRespo
 @login_required
 @require_POST
 def assessment_countersign(request: HttpRequest, person_id: int, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     try:
         assessment = services.assessment_countersign(
             by=request.user, person_id=person_id, assessment_id=pk
@@ -297,7 +285,7 @@ def _next_steps(order: ServiceOrder) -> list[str]:
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     filters = selectors.OrderFilters(
         status=request.GET.get("status", "").strip(), kind=request.GET.get("kind", "").strip()
     )
@@ -320,7 +308,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_new(request: HttpRequest, person_id: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     person = people_selectors.get_person_for_user(request.user, person_id, write=True)
     if not person.is_elderly:
         raise Http404
@@ -361,7 +349,7 @@ def _order_context(request: HttpRequest, order: ServiceOrder, errors=None, value
 
 @login_required
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     order = selectors.get_order_for_user(request.user, pk)
     return render(request, "elderly/order.html", _order_context(request, order))
 
@@ -372,7 +360,7 @@ ORDER_ACTIONS = ("assign", "start", "complete", "rate", "cancel")
 @login_required
 @require_POST
 def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     if action not in ORDER_ACTIONS:
         raise Http404
     order = selectors.get_order_for_user(request.user, pk, write=True)

@@ -21,11 +21,6 @@ from .forms import PersonForm, RelationForm
 from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus, Sex
 
 
-def _registry_user(request: HttpRequest) -> None:
-    if not scope.can_read_registry(request.user):
-        raise Http404
-
-
 def _filters(request: HttpRequest) -> selectors.PeopleFilters:
     return selectors.PeopleFilters(
         q=request.GET.get("q", "").strip(),
@@ -37,7 +32,7 @@ def _filters(request: HttpRequest) -> selectors.PeopleFilters:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     filters = _filters(request)
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
@@ -58,6 +53,15 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "can_reveal": scope.can_reveal(request.user),
     }
     template = "people/_results.html" if request.htmx else "people/person_list.html"
+    return render(request, template, context)
+
+
+def no_file_page(request: HttpRequest, person_id: int, template: str) -> HttpResponse:
+    """A programme's page for a person who has no file in it yet: who they are, and (for those
+    who may write) the offer to open one. The read is logged like any person page."""
+    person = selectors.get_person_for_user(request.user, person_id)
+    services.person_record_read(by=request.user, person=person, request=request)
+    context = {"person": person, "can_edit": scope.can_write_region(request.user, person.region_id)}
     return render(request, template, context)
 
 
@@ -214,7 +218,7 @@ def _conflicting_values(form: PersonForm, person: Person) -> list[tuple[str, str
 @login_required
 def check_id_number(request: HttpRequest) -> HttpResponse:
     """Inline check while typing: what the number says (sex, birth date) or what is wrong."""
-    _registry_user(request)
+    scope.require_registry_reader(request.user)
     raw = request.GET.get("id_number", "")
     context: dict = {"empty": not raw.strip()}
     if raw.strip():
