@@ -1,5 +1,6 @@
 """shegong settings. Configuration comes from environment variables only (see README)."""
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -23,6 +24,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def env_int_map(name: str, default: dict[str, int]) -> dict[str, int]:
+    """A JSON object of whole numbers (``{"weekly": 5}``); keys it leaves out keep the default."""
+    value = os.environ.get(name)
+    if not value:
+        return dict(default)
+    return {**default, **{str(key): int(days) for key, days in json.loads(value).items()}}
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -65,6 +74,7 @@ INSTALLED_APPS = [
     "shegong.casework",
     "shegong.children",
     "shegong.elderly",
+    "shegong.devices",
     "shegong.demo",
 ]
 
@@ -226,3 +236,30 @@ SHEGONG_PAGE_SIZE = 25
 SHEGONG_IMPORT_FILE_DAYS = env_int("SHEGONG_IMPORT_FILE_DAYS", 30)
 SHEGONG_EXPORT_FILE_HOURS = env_int("SHEGONG_EXPORT_FILE_HOURS", 24)
 SHEGONG_DEMO_PASSWORD = env_str("SHEGONG_DEMO_PASSWORD", "shegong-demo")
+# Elderly visits (探访关爱, issue 5): the longest gap between two visits for each visit tier, in
+# days (JSON in the environment); high risk (an alarm, a discharge from hospital) lasts this long.
+SHEGONG_ELDERLY_VISIT_DAYS = env_int_map(
+    "SHEGONG_ELDERLY_VISIT_DAYS", {"weekly": 7, "monthly": 30, "quarterly": 90}
+)
+SHEGONG_ELDERLY_HIGH_RISK_DAYS = env_int("SHEGONG_ELDERLY_HIGH_RISK_DAYS", 30)
+
+# Smart devices and alarms (issue 5). Acknowledgement windows per severity, in seconds: an alarm
+# nobody acknowledges in time moves from the village station to the township, then the district.
+SHEGONG_ALARM_ACK_SECONDS = {
+    "critical": env_int("SHEGONG_ALARM_ACK_CRITICAL", 5 * 60),
+    "high": env_int("SHEGONG_ALARM_ACK_HIGH", 15 * 60),
+    "medium": env_int("SHEGONG_ALARM_ACK_MEDIUM", 2 * 60 * 60),
+}
+# A signed vendor request older (or newer) than this is refused as a possible replay.
+SHEGONG_DEVICE_MAX_SKEW = env_int("SHEGONG_DEVICE_MAX_SKEW", 5 * 60)
+# An "inactivity" event raises an alarm when nobody moved for at least this many hours.
+SHEGONG_INACTIVITY_HOURS = env_int("SHEGONG_INACTIVITY_HOURS", 12)
+# Failed notifications are tried again after 30 s, 1 min, 2 min, 4 min … this many times in all.
+SHEGONG_NOTIFY_ATTEMPTS = env_int("SHEGONG_NOTIFY_ATTEMPTS", 6)
+SHEGONG_NOTIFY_BACKOFF = env_int("SHEGONG_NOTIFY_BACKOFF", 30)
+# The SMS gateway: a dotted path to a class with ``send(phone, text)``; the default only logs.
+SHEGONG_SMS_BACKEND = env_str("SHEGONG_SMS_BACKEND", "shegong.devices.channels.LoggingSms")
+# Links in notifications that leave the app (WeCom, SMS) start with this.
+SHEGONG_BASE_URL = env_str("SHEGONG_BASE_URL", "http://127.0.0.1:8000")
+# How often the live alarm board refreshes itself, in seconds.
+SHEGONG_ALARM_BOARD_REFRESH = env_int("SHEGONG_ALARM_BOARD_REFRESH", 10)

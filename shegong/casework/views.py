@@ -120,6 +120,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "unread": Notification.objects.filter(user=request.user, read_at__isnull=True).count(),
         "days": selectors.UPCOMING_DAYS,
         "overdue_orders": _overdue_service_orders(request.user, today),
+        "elderly_visits": _elderly_visits_due(request.user, today),
     }
     return render(request, "casework/my_work.html", context)
 
@@ -130,6 +131,14 @@ def _overdue_service_orders(user, today) -> list:
     from shegong.elderly.selectors import overdue_orders_for
 
     return overdue_orders_for(user=user, today=today)
+
+
+def _elderly_visits_due(user, today) -> list | None:
+    """Old people in the user's scope whose visit is due within a week or overdue, for the
+    roles that make the visits (``None`` for others); imported here like the orders above."""
+    from shegong.elderly.visits import visits_due_for
+
+    return visits_due_for(user=user, today=today)
 
 
 @login_required

@@ -611,3 +611,126 @@ def generate_children(*, seed: int = 7) -> int:
             for case in opened
         )
     return len(profiles)
+
+
+# ---- elderly care: files and visits (探访关爱) -------------------------------------------------
+
+ELDERLY_SITUATIONS = {
+    Category.LIVING_ALONE: "alone",
+    Category.EMPTY_NEST: "empty_nest",
+    Category.DISABLED_ELDERLY: "incapacitated",
+    Category.FAMILY_PLANNING_SPECIAL: "special_family",
+}
+ELDERLY_VISIT_NOTES = [
+    "老人精神状态良好，饮食正常",
+    "血压偏高，已提醒按时服药",
+    "家中取暖设施已检查，无隐患",
+    "子女每周来电，情绪稳定",
+    "行动不便，建议申请助餐服务",
+]
+# How much of the history each visit tier gets: enough for this month and this quarter.
+ELDERLY_HISTORY_DAYS = 150
+
+
+def _elderly_visit_days(
+    rng: random.Random, *, start: dt.date, today: dt.date, every: int, diligence: float
+) -> list[dt.date]:
+    """Visit days from ``start`` to today: most due visits happen a little early, some are
+    missed or late; ``diligence`` (per village) is the share that happens on time."""
+    days = []
+    day = start + dt.timedelta(days=rng.randint(0, max(every - 1, 0)))
+    while day <= today:
+        if rng.random() < diligence:
+            days.append(day)
+            day += dt.timedelta(days=rng.randint(max(every * 2 // 3, 1), every))
+        else:
+            day += dt.timedelta(days=rng.randint(max(every // 2, 1), every))
+    return days
+
+
+def generate_elderly(*, seed: int = 7) -> int:
+    """Elderly files for the demo's old people (living situations from their registry
+    categories, a few with cognitive impairment or just alarmed / discharged), and visits over
+    the last months with a diligence that differs by village, so the monthly visit rate page
+    shows villages at, near and below the target. Bulk inserts: seeding stays fast."""
+    from shegong.accounts.models import Programme
+    from shegong.casework.models import Visit, VisitMode
+    from shegong.elderly import visits
+    from shegong.elderly.models import ElderlyProfile, HighRiskReason
+
+    rng = random.Random(seed)
+    today = dt.date.today()
+    old_people = (
+        Person.objects.filter(
+            is_demo=True, birth_date__lte=_years_ago(60, today), elderly__isnull=True
+        )
+        .prefetch_related("categories")
+        .order_by("pk")
+    )
+    directors = _first_user_by_region(Role.VILLAGE_DIRECTOR)
+    assistants = _first_user_by_region(Role.VILLAGE_ASSISTANT)
+    fallback = (
+        User.objects.filter(memberships__role=Role.CENTER_WORKER).order_by("username").first()
+    )
+    if fallback is None:
+        return 0
+    diligence: dict[str, float] = {}
+    profiles: list[ElderlyProfile] = []
+    planned: list[tuple[ElderlyProfile, list[dt.date], User]] = []
+    for person in old_people:
+        cats = {c.category for c in person.categories.all()}
+        situations = sorted({ELDERLY_SITUATIONS[c] for c in cats if c in ELDERLY_SITUATIONS})
+        if Category.DISABLED in cats and (person.disability_grade or 9) <= 2:
+            situations.append("severely_disabled")
+        profile = ElderlyProfile(
+            person=person,
+            living_situations=situations,
+            cognitive_impairment=rng.random() < (0.25 if "alone" in situations else 0.05),
+        )
+        if rng.random() < 0.02:
+            since = today - dt.timedelta(days=rng.randint(0, 12))
+            profile.high_risk_since = since
+            profile.high_risk_until = since + dt.timedelta(days=visits.high_risk_days())
+            profile.high_risk_reason = rng.choice([HighRiskReason.ALARM, HighRiskReason.DISCHARGED])
+        tier = visits.visit_tier(profile, today=today)
+        profiles.append(profile)
+        if tier == visits.Tier.NONE:
+            continue
+        every = visits.visit_days()[tier]
+        village = person.region_id
+        rate = diligence.setdefault(village, rng.choice([1.0, 0.97, 0.92, 0.85, 0.7, 0.55]))
+        start = today - dt.timedelta(days=ELDERLY_HISTORY_DAYS)
+        if profile.high_risk_since:
+            start = profile.high_risk_since
+        days = _elderly_visit_days(rng, start=start, today=today, every=every, diligence=rate)
+        worker = rng.choice(
+            [u for u in (directors.get(village), assistants.get(village)) if u] or [fallback]
+        )
+        if days:
+            profile.next_visit_due = days[-1] + dt.timedelta(days=every)
+        elif profile.high_risk_since:
+            profile.next_visit_due = profile.high_risk_since + dt.timedelta(days=1)
+        else:
+            profile.next_visit_due = today - dt.timedelta(days=rng.randint(0, 30))
+        planned.append((profile, days, worker))
+    if not profiles:
+        return 0
+    with transaction.atomic():
+        ElderlyProfile.objects.bulk_create(profiles, batch_size=1000)
+        Visit.objects.bulk_create(
+            (
+                Visit(
+                    person_id=profile.person_id,
+                    programme=Programme.ELDERLY,
+                    visited_on=day,
+                    mode=rng.choice([VisitMode.HOME, VisitMode.HOME, VisitMode.PHONE]),
+                    visited_by=worker,
+                    seen="老人本人",
+                    observations=rng.choice(ELDERLY_VISIT_NOTES),
+                )
+                for profile, days, worker in planned
+                for day in days
+            ),
+            batch_size=1000,
+        )
+    return len(profiles)

@@ -1,5 +1,9 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from shegong.casework.forms import DateInput, VisitForm
+from shegong.casework.models import VisitMode
 
 from .models import ElderlyProfile, LivingSituation, RequesterType, ServiceKind
 from .services import MAX_CONTACTS
@@ -129,3 +133,23 @@ class ServiceOrderForm(forms.Form):
         for field in self.fields.values():
             css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+
+class ElderlyVisitForm(VisitForm):
+    """The casework visit form, worded for an old person (and no visit "at school")."""
+
+    MODES = [(value, label) for value, label in VisitMode.choices if value != VisitMode.SCHOOL]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].choices = self.MODES
+        self.fields["seen"].widget.attrs["placeholder"] = _("the old person, their daughter …")
+
+
+class DischargeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    discharged_on = forms.DateField(label=_("discharged from hospital on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["discharged_on"].initial = timezone.localdate()

@@ -36,6 +36,14 @@ class LivingSituation(models.TextChoices):
     OLDEST_OLD = "oldest_old", _("Aged 80 or over")  # 高龄 80+
 
 
+class HighRiskReason(models.TextChoices):
+    # 刚报警: a smart device raised an alarm
+    ALARM = "alarm", _("Alarm")
+    # 刚出院: just discharged from hospital
+    DISCHARGED = "discharged", _("Discharged from hospital")
+    OTHER = "other", _("Other")
+
+
 class ElderlyProfile(models.Model):
     """The elderly-care file of a person aged 60 or over (老年人档案)."""
 
@@ -54,6 +62,16 @@ class ElderlyProfile(models.Model):
     level = models.CharField(_("ability level"), max_length=10, choices=Level.choices, blank=True)
     level_since = models.DateTimeField(_("level since"), null=True, blank=True)
     next_assessment_due = models.DateField(_("next reassessment due"), null=True, blank=True)
+    # Visits (探访关爱): set while the person's visit tier asks for visits, empty otherwise.
+    next_visit_due = models.DateField(_("next visit due"), null=True, blank=True)
+    # High risk (just alarmed, just discharged) asks for weekly visits until this day included.
+    high_risk_until = models.DateField(_("high risk until"), null=True, blank=True)
+    # The day of the event that started the current high risk: a visit before it does not
+    # answer it.
+    high_risk_since = models.DateField(_("high risk since"), null=True, blank=True)
+    high_risk_reason = models.CharField(
+        _("reason for high risk"), max_length=20, choices=HighRiskReason.choices, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -61,7 +79,11 @@ class ElderlyProfile(models.Model):
     class Meta:
         verbose_name = _("elderly profile")
         verbose_name_plural = _("elderly profiles")
-        indexes = [models.Index(fields=["level"]), models.Index(fields=["next_assessment_due"])]
+        indexes = [
+            models.Index(fields=["level"]),
+            models.Index(fields=["next_assessment_due"]),
+            models.Index(fields=["next_visit_due"]),
+        ]
 
     def __str__(self) -> str:
         return str(self.person)

@@ -1,5 +1,6 @@
-"""Writes of the elderly-care programme: elderly files, contacts, ability assessments, and
-service orders (one function per transition: each locks the order through the scope gate,
+"""Writes of the elderly-care programme: elderly files, contacts, ability assessments, high
+risk (after an alarm or a discharge: the visit schedule of ``visits.py`` follows), and service
+orders (one function per transition: each locks the order through the scope gate,
 refuses a stale ``version`` or an illegal transition, and writes the event row in the same
 transaction; the provider is told after the commit)."""
 
@@ -24,11 +25,12 @@ from shegong.people import crypto
 from shegong.people.models import Person
 from shegong.people.services import PHONE_RE, normalise_phone
 
-from . import scoring
+from . import scoring, visits
 from .models import (
     AbilityAssessment,
     ElderlyProfile,
     EmergencyContact,
+    HighRiskReason,
     LivingSituation,
     OrderStatus,
     RequesterType,
@@ -66,7 +68,11 @@ def profile_ensure(*, by: Any, person: Person) -> ElderlyProfile:
         return existing
     if not person.is_elderly:
         raise ValidationError({"person": [_("An elderly file is for a person aged 60 or over.")]})
-    return ElderlyProfile.objects.create(person=person)
+    profile = ElderlyProfile(person=person)
+    # Aged 80 or over is a visit tier of its own: the first visit is due at once.
+    visits.reschedule(profile, old_tier=visits.Tier.NONE, today=timezone.localdate())
+    profile.save()
+    return profile
 
 
 def profile_record_read(*, by: Any, profile: ElderlyProfile, request: Any = None) -> None:
@@ -125,10 +131,13 @@ def profile_update(
             "cognitive_impairment" in changes
             and changes["cognitive_impairment"] != profile.cognitive_impairment
         )
+        today = timezone.localdate()
+        old_tier = visits.visit_tier(profile, today=today)
         for field, value in changes.items():
             setattr(profile, field, value)
         if condition_changed and profile.level:
-            profile.next_assessment_due = timezone.localdate()
+            profile.next_assessment_due = today
+        visits.reschedule(profile, old_tier=old_tier, today=today)
         profile.version += 1
         profile.save()
         if rows is not None:
@@ -236,6 +245,9 @@ def assessment_record(
     with set_actor(by):
         profile = profile_ensure(by=by, person=person)
         profile = ElderlyProfile.objects.select_for_update().get(pk=profile.pk)
+        profile.person = person
+        today = timezone.localdate(now)
+        old_tier = visits.visit_tier(profile, today=today)
         assessment = AbilityAssessment.objects.create(
             profile=profile,
             items={key: int(items[key]) for key in items},
@@ -256,6 +268,7 @@ def assessment_record(
             profile.level = result.level
             profile.level_since = now
         profile.next_assessment_due = assessment.next_due
+        visits.reschedule(profile, old_tier=old_tier, today=today)
         profile.version += 1
         profile.save()
     return assessment
@@ -280,6 +293,77 @@ def assessment_countersign(*, by: Any, person_id: int, assessment_id: int) -> Ab
     assessment.second_signed_at = timezone.now()
     assessment.save(update_fields=["second_assessor", "second_signed_at"])
     return assessment
+
+
+# ---- high risk: weekly visits ------------------------------------------------------------
+
+
+def _raise_risk(profile: ElderlyProfile, *, day: dt.date, reason: str, visit_by: dt.date) -> None:
+    """High risk from ``day`` for the configured number of days (an existing longer one stays),
+    and the next visit by ``visit_by`` at the latest. The caller saves the file."""
+    until = day + dt.timedelta(days=visits.high_risk_days())
+    profile.high_risk_until = max(profile.high_risk_until or until, until)
+    profile.high_risk_since = max(profile.high_risk_since or day, day)
+    profile.high_risk_reason = reason
+    profile.next_visit_due = min(profile.next_visit_due or visit_by, visit_by)
+    profile.version += 1
+
+
+@transaction.atomic
+def visit_needed_after_alarm(*, person_id: int, at: dt.datetime) -> None:
+    """An alarm of the person's device at ``at``: if they have an elderly file, they are at high
+    risk (weekly visits) for the configured days, and are visited within 24 hours.
+    Called by the smart-device app, not by a user: there is no scope to check."""
+    profile = ElderlyProfile.objects.select_for_update().filter(person_id=person_id).first()
+    if profile is None:
+        return
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    _raise_risk(
+        profile,
+        day=timezone.localdate(at),
+        reason=HighRiskReason.ALARM,
+        visit_by=timezone.localdate(at + visits.AFTER_ALARM),
+    )
+    profile.save()
+
+
+def profile_record_discharge(
+    *, by: Any, person_id: int, version: int, discharged_on: dt.date | None
+) -> ElderlyProfile:
+    """The old person came home from hospital on ``discharged_on``: high risk (weekly visits)
+    and a visit within 7 days. A stale ``version`` is refused like an edit of the file."""
+    with transaction.atomic(), set_actor(by):
+        profile = scope.get_visible_or_404(
+            ElderlyProfile.objects.select_for_update(), by, write=True, person_id=person_id
+        )
+        if profile.version != version:
+            raise StaleProfile(profile.version)
+        today = timezone.localdate()
+        days = visits.high_risk_days()
+        if discharged_on is None:
+            raise ValidationError({"discharged_on": [_("Enter the day of the discharge.")]})
+        if discharged_on > today:
+            raise ValidationError(
+                {"discharged_on": [_("A discharge cannot be recorded before it happens.")]}
+            )
+        if discharged_on + dt.timedelta(days=days) < today:
+            raise ValidationError(
+                {
+                    "discharged_on": [
+                        _("A discharge more than %(days)s days ago no longer makes a high risk.")
+                        % {"days": days}
+                    ]
+                }
+            )
+        _raise_risk(
+            profile,
+            day=discharged_on,
+            reason=HighRiskReason.DISCHARGED,
+            visit_by=discharged_on + dt.timedelta(days=visits.AFTER_DISCHARGE_DAYS),
+        )
+        profile.save()
+    return profile
 
 
 # ---- service orders ----------------------------------------------------------------------

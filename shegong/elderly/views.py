@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
+from shegong.accounts.models import Programme
+from shegong.casework import services as casework_services
 from shegong.people import selectors as people_selectors
 from shegong.people.views import no_file_page
+from shegong.regions.models import Region
 from shegong.regions.selectors import page_number, regions_under
 
-from . import scoring, selectors, services
-from .forms import ElderlyProfileForm, ServiceOrderForm
+from . import scoring, selectors, services, visits
+from .forms import DischargeForm, ElderlyProfileForm, ElderlyVisitForm, ServiceOrderForm
 from .models import (
     AbilityAssessment,
     ElderlyProfile,
@@ -70,6 +75,11 @@ def elderly_list(request: HttpRequest) -> HttpResponse:
     return render(request, "elderly/elderly_list.html", context)
 
 
+# Programmes built on elderly care (smart devices and alarms) add a panel to the file: a
+# callable (request, person) → {"template": …, …} or None, registered in their AppConfig.ready.
+PROFILE_PANELS: list = []
+
+
 @login_required
 def profile(request: HttpRequest, person_id: int) -> HttpResponse:
     scope.require_registry_reader(request.user)
@@ -79,6 +89,7 @@ def profile(request: HttpRequest, person_id: int) -> HttpResponse:
     elderly = selectors.get_elderly_for_user(request.user, person_id)
     services.profile_record_read(by=request.user, profile=elderly, request=request)
     today = timezone.localdate()
+    tier, tier_reasons = visits.tier_and_reasons(elderly, today=today)
     context = {
         "profile": elderly,
         "person": elderly.person,
@@ -93,6 +104,16 @@ def profile(request: HttpRequest, person_id: int) -> HttpResponse:
             elderly.next_assessment_due and elderly.next_assessment_due < today
         ),
         "can_edit": scope.can_write_region(request.user, elderly.person.region_id),
+        "tier": visits.Tier(tier),
+        "tier_reasons": tier_reasons,
+        "visit_rule": visits.visit_rule(),
+        "visit_overdue": bool(elderly.next_visit_due and elderly.next_visit_due < today),
+        "high_risk": visits.is_high_risk(elderly, today),
+        "last_visits": visits.last_visits(elderly, fetched_by=request.user),
+        "discharge_form": DischargeForm(initial={"version": elderly.version}),
+        "panels": [
+            panel for provider in PROFILE_PANELS if (panel := provider(request, elderly.person))
+        ],
     }
     return render(request, "elderly/profile.html", context)
 
@@ -415,3 +436,118 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return render(request, "elderly/order.html", context, status=422)
     messages.success(request, _("Saved."))
     return redirect(order)
+
+
+# ---- visits -----------------------------------------------------------------------------------
+
+
+@login_required
+def visit_new(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record a visit (a casework visit of the elderly programme) from the old person's file."""
+    scope.require_registry_reader(request.user)
+    elderly = selectors.get_elderly_for_user(request.user, person_id, write=True)
+    form = ElderlyVisitForm(request.POST or None)
+    if form.is_bound and form.is_valid():
+        try:
+            casework_services.visit_record(
+                by=request.user,
+                person=elderly.person,
+                programme=Programme.ELDERLY,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("Visit recorded."))
+            return redirect(f"{elderly.get_absolute_url()}#visits")
+    context = {"form": form, "person": elderly.person, "modes": form.MODES}
+    status = 422 if form.is_bound else 200
+    return render(request, "elderly/visit_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def discharge(request: HttpRequest, person_id: int) -> HttpResponse:
+    scope.require_registry_reader(request.user)
+    elderly = selectors.get_elderly_for_user(request.user, person_id, write=True)
+    form = DischargeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(f"{elderly.get_absolute_url()}#visits")
+    try:
+        services.profile_record_discharge(
+            by=request.user,
+            person_id=person_id,
+            version=form.cleaned_data["version"],
+            discharged_on=form.cleaned_data["discharged_on"],
+        )
+    except services.StaleProfile as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("High risk recorded: visit within 7 days, then weekly."))
+    return redirect(f"{elderly.get_absolute_url()}#visits")
+
+
+def _month(value: str, today: dt.date) -> dt.date:
+    """The first day of ``?month=YYYY-MM``; this month when missing, unreadable or ahead."""
+    this_month = today.replace(day=1)
+    try:
+        year, month = value.split("-")
+        chosen = dt.date(int(year), int(month), 1)
+    except ValueError:
+        return this_month
+    return min(chosen, this_month)
+
+
+def _rate_region(value: str, area: tuple[str, ...]) -> Region | None:
+    """The township or village asked for with ``?region=``, if inside the user's area."""
+    if not value:
+        return None
+    region = Region.objects.filter(code=value.ljust(12, "0")).first()
+    if region is None or region.prefix != value or not any(value.startswith(p) for p in area):
+        raise Http404
+    return region
+
+
+@login_required
+def visit_rates(request: HttpRequest) -> HttpResponse:
+    """The monthly visit rate per township or village against the 100% target; below it,
+    for registry workers (viewers see aggregates only), the old people whose visit is overdue."""
+    if not scope.can_see_aggregates(request.user):
+        raise Http404
+    area = visits.rate_area(request.user)
+    if not area:
+        raise Http404
+    today = timezone.localdate()
+    region = _rate_region(request.GET.get("region", "").strip(), area)
+    month = _month(request.GET.get("month", ""), today)
+    rows, total = visits.visit_rates(
+        rows=visits.rows_under((region.prefix,) if region else area), month=month, today=today
+    )
+    context = {
+        "region": region,
+        "month": month,
+        "previous": (month - dt.timedelta(days=1)).replace(day=1),
+        "next": visits.month_bounds(month)[1] + dt.timedelta(days=1)
+        if month < today.replace(day=1)
+        else None,
+        "quarter": visits.quarter_bounds(month),
+        "rows": rows,
+        "total": total,
+        "target": visits.TARGET_RATE,
+        "amber_from": visits.AMBER_FROM,
+        "visit_rule": visits.visit_rule(),
+        "today": today,
+        "can_list": scope.can_read_registry(request.user),
+    }
+    if context["can_list"]:
+        overdue = visits.overdue_list(
+            fetched_by=request.user, prefix=region.prefix if region else "", today=today
+        )
+        page = Paginator(overdue, settings.SHEGONG_PAGE_SIZE).get_page(request.GET.get("page"))
+        context.update({"page": page, "overdue": page.object_list})
+    return render(request, "elderly/visits.html", context)
