@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/", include("shegong.casework.urls")),
     path("children/", include("shegong.children.urls")),
     path("elderly/", include("shegong.elderly.urls")),
+    path("alarms/", include("shegong.devices.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

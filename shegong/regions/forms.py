@@ -14,6 +14,13 @@ class StationForm(BootstrapMixin, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    wecom_webhook = forms.URLField(
+        label=Station._meta.get_field("wecom_webhook").verbose_name,
+        help_text=Station._meta.get_field("wecom_webhook").help_text,
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+    )
 
     class Meta:
         model = Station
@@ -26,6 +33,7 @@ class StationForm(BootstrapMixin, forms.ModelForm):
             "opening_hours",
             "phone",
             "established_on",
+            "wecom_webhook",
         ]
         # An <input type=date> takes ISO dates only, whatever the language.
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

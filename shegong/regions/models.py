@@ -91,6 +91,15 @@ class Station(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     rooms = models.JSONField(_("rooms"), default=list, blank=True)
     established_on = models.DateField(_("established on"), null=True, blank=True)
+    wecom_webhook = models.URLField(
+        _("WeCom group robot webhook"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "The station's 企业微信 group robot address "
+            "(https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…); alarms are posted there."
+        ),
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.demo import generate
+from shegong.demo import alarms, generate
 from shegong.demo.generate import DEMO_ACCOUNTS
 from shegong.people.models import Person
 from shegong.regions.models import Region
@@ -41,6 +41,10 @@ class Command(BaseCommand):
                 generate.plant_duplicates(seed=seed)
             children = generate.generate_children(seed=seed)
             self.stdout.write(f"  colour-card files for {children:,} children")
+            elderly = generate.generate_elderly(seed=seed)
+            self.stdout.write(f"  elderly files for {elderly:,} old people, with visits")
+            devices = alarms.generate_devices(seed=seed)
+            self.stdout.write(f"  smart devices on {devices:,} old people, with a day of events")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "
