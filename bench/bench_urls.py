@@ -16,4 +16,4 @@ def bare(request):
     return JsonResponse({"accepted": True, "event_id": payload.get("event_id")}, status=202)
 
 
-urlpatterns = [path("bench/bare", bare), *project_urls]
+urlpatterns = [path("bench/bare", bare), path("bench/bare-lean", bare), *project_urls]

@@ -52,8 +52,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=30, help="per measured run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--alarm-share", type=float, default=0.005)
     parser.add_argument(
         "--ack-seconds",
@@ -324,6 +324,9 @@ def main() -> None:
         write_events(events, secret, serials, count, args)
         bare = run_wrk(args, base, "/bench/bare", events, vendor_key)
         log(f"  {bare['rate_per_s']}/s p99 {bare['p99_ms']} ms")
+        log("bare Django JSON endpoint through the lean handler")
+        bare_lean = run_wrk(args, base, "/bench/bare-lean", events, vendor_key)
+        log(f"  {bare_lean['rate_per_s']}/s p99 {bare_lean['p99_ms']} ms")
         write_events(events, secret, serials, count, args)
         connection.close()
         before = DeviceEvent.objects.count()
@@ -353,8 +356,10 @@ def main() -> None:
             "wrk": f"{args.wrk_threads} threads, {args.connections} connections, {args.seconds} s",
             "alarm_share": args.alarm_share,
             "ack_seconds_critical": args.ack_seconds,
+            "group_commit": os.environ.get("SHEGONG_EVENT_GROUP_COMMIT", "default"),
         },
         "bare_django_json": bare,
+        "bare_django_json_lean_handler": bare_lean,
         "ingestion": {
             **ingest,
             "events_stored": stored,
@@ -362,6 +367,10 @@ def main() -> None:
             "pass_p99": ingest["p99_ms"] <= TARGET_P99_MS,
             "ratio_to_bare": round(ratio, 3),
             "pass_ratio": ratio >= TARGET_RATIO,
+            "ratio_to_bare_lean_handler": round(
+                ingest["rate_per_s"] / bare_lean["rate_per_s"] if bare_lean["rate_per_s"] else 0.0,
+                3,
+            ),
         },
         "escalation_under_load": lags,
     }

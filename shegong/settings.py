@@ -261,5 +261,13 @@ SHEGONG_NOTIFY_BACKOFF = env_int("SHEGONG_NOTIFY_BACKOFF", 30)
 SHEGONG_SMS_BACKEND = env_str("SHEGONG_SMS_BACKEND", "shegong.devices.channels.LoggingSms")
 # Links in notifications that leave the app (WeCom, SMS) start with this.
 SHEGONG_BASE_URL = env_str("SHEGONG_BASE_URL", "http://127.0.0.1:8000")
+# Group commit of heartbeats (one writer thread per web process, see devices/batch.py): on by
+# default on PostgreSQL; off in tests, whose transactions another thread cannot see.
+SHEGONG_EVENT_GROUP_COMMIT = env_bool(
+    "SHEGONG_EVENT_GROUP_COMMIT",
+    DATABASES["default"]["ENGINE"].endswith("postgresql") and not env_bool("SHEGONG_TESTING"),
+)
+# Paths served without the browser middleware (signed machine-to-machine requests only).
+SHEGONG_LEAN_PATHS = ["/api/v1/devices/events"]
 # How often the live alarm board refreshes itself, in seconds.
 SHEGONG_ALARM_BOARD_REFRESH = env_int("SHEGONG_ALARM_BOARD_REFRESH", 10)

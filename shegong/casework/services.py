@@ -500,6 +500,18 @@ def visit_record(
     return visit
 
 
+def move_next_visit_due(profile: Any, visit: Visit, every: dt.timedelta) -> None:
+    """A programme's visit hook: the file's next visit falls due ``every`` after this visit,
+    or on the earlier next visit the worker set; a later visit never moves it earlier."""
+    due = visit.visited_on + every
+    if visit.next_visit_on and visit.next_visit_on < due:
+        due = visit.next_visit_on
+    if profile.next_visit_due is None or due > profile.next_visit_due or visit.next_visit_on:
+        profile.next_visit_due = due
+        profile.version += 1
+        profile.save(update_fields=["next_visit_due", "version", "updated_at"])
+
+
 def reminders_send(*, today: dt.date | None = None) -> int:
     """The daily job: tell each worker once about what is overdue or due today.
 

@@ -675,10 +675,4 @@ def visit_moves_schedule(visit: Visit) -> None:
     if profile is None or not profile.colour:
         return
     rule = rule_for(profile.colour)
-    due = visit.visited_on + dt.timedelta(days=rule.visit_every_days)
-    if visit.next_visit_on and visit.next_visit_on < due:
-        due = visit.next_visit_on
-    if profile.next_visit_due is None or due > profile.next_visit_due or visit.next_visit_on:
-        profile.next_visit_due = due
-        profile.version += 1
-        profile.save(update_fields=["next_visit_due", "version", "updated_at"])
+    casework.move_next_visit_due(profile, visit, dt.timedelta(days=rule.visit_every_days))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from . import selectors, services, tasks
+from . import batch, selectors, services, tasks
 from .models import Device, DeviceKind, EventType, Outcome, Vendor
 
 devices_router = Router(tags=["devices"])
@@ -103,13 +103,18 @@ class EventIn(Schema):
     },
 )
 def device_event(request: HttpRequest):
-    result = services.ingest(
-        vendor_key=request.headers.get("X-Vendor", ""),
-        timestamp=request.headers.get("X-Timestamp", ""),
-        signature=request.headers.get("X-Signature", ""),
-        body=request.body,
-        now=timezone.now(),
-    )
+    headers = request.headers
+    try:
+        result = services.ingest(
+            vendor_key=headers.get("X-Vendor", ""),
+            timestamp=headers.get("X-Timestamp", ""),
+            signature=headers.get("X-Signature", ""),
+            body=request.body,
+            now=timezone.now(),
+        )
+    except batch.StoreUnavailable:
+        # Not stored: the vendor retries later, and the same event_id is stored once.
+        return JsonResponse({"detail": "event store unavailable, retry"}, status=503)
     if result.raised_alarm_id is not None:
         # After the commit, outside the request: the worker tells people and schedules the
         # escalation; nothing here waits for a notification.

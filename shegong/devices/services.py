@@ -12,13 +12,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from auditlog.context import set_actor
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +26,7 @@ from shegong.accounts import scope
 from shegong.people import crypto
 from shegong.people.models import Person
 
-from . import signing
+from . import batch, signing
 from .models import (
     ALARM_ACTIVE,
     TIER_ORDER,
@@ -280,57 +279,17 @@ def _raise_or_join(device: Device, event_type: str, severity: str, now: dt.datet
     return alarm, True
 
 
-# Events that can never raise an alarm: stored by :func:`_store_quiet` in one statement.
+# Events that can never raise an alarm: stored in one statement, grouped under load (batch.py).
 QUIET_EVENTS = frozenset({EventType.HEARTBEAT})
-
-
-@lru_cache(maxsize=4)
-def _quiet_sql(backend: str) -> str:
-    """INSERT … SELECT matching the serial to an active device in the same statement, skipping
-    an event_id stored before (ON CONFLICT DO NOTHING: no row comes back then)."""
-    qn = connection.ops.quote_name
-    event, device = DeviceEvent._meta, Device._meta
-
-    def col(meta, name: str) -> str:
-        return qn(meta.get_field(name).column)
-
-    names = ["vendor", "event_id", "device", "serial", "type", "occurred_at", "received_at"]
-    columns = ", ".join(col(event, name) for name in [*names, "data", "status_code"])
-    # Only quoted table and column names of our own models go into the text; values are params.
-    return (
-        f"INSERT INTO {qn(event.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT %s, %s, d.{col(device, 'id')}, %s, %s, %s, %s, %s, "
-        f"CASE WHEN d.{col(device, 'id')} IS NULL THEN 404 ELSE 202 END "
-        f"FROM (SELECT 1 AS one) AS x LEFT JOIN {qn(device.db_table)} AS d "
-        f"ON d.{col(device, 'vendor')} = %s AND d.{col(device, 'serial')} = %s "
-        f"AND d.{col(device, 'is_active')} "
-        # SQLite needs a WHERE before ON CONFLICT after a join (its parser's ambiguity rule).
-        f"WHERE 1 = 1 "
-        f"ON CONFLICT ({col(event, 'vendor')}, {col(event, 'event_id')}) DO NOTHING "
-        f"RETURNING {col(event, 'status_code')}"
-    )
 
 
 def _store_quiet(vendor_id: int, event: dict[str, Any], now: dt.datetime) -> int | None:
     """Store an event that raises nothing; its status code (202, or 404 for an unknown serial),
     or None when this event_id was stored before."""
-    ops = connection.ops
-    data = DeviceEvent._meta.get_field("data").get_db_prep_value(event["data"], connection)
-    params = [
-        vendor_id,
-        event["event_id"],
-        event["serial"],
-        event["type"],
-        ops.adapt_datetimefield_value(event["occurred_at"]),
-        ops.adapt_datetimefield_value(now),
-        data,
-        vendor_id,
-        event["serial"],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_quiet_sql(connection.vendor), params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    row = batch.row_for(vendor_id, event, now)
+    if settings.SHEGONG_EVENT_GROUP_COMMIT:
+        return batch.WRITER.store(vendor_id, event["event_id"], row)
+    return batch.write_one(vendor_id, event["event_id"], row)
 
 
 def _first_delivery(vendor_id: int, event_id: str) -> DeviceEvent:
@@ -503,7 +462,11 @@ class AlarmConflict(Exception):
 
 def _lock_for(by: Any, alarm_id: int) -> Alarm:
     scope.get_visible_or_404(Alarm.objects.all(), by, write=True, pk=alarm_id)
-    return Alarm.objects.select_for_update().select_related("acknowledged_by").get(pk=alarm_id)
+    return (
+        Alarm.objects.select_for_update(of=("self",))
+        .select_related("acknowledged_by")
+        .get(pk=alarm_id)
+    )
 
 
 def _who(user: Any) -> str:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from shegong.accounts import scope
 from shegong.accounts.models import Membership, Programme, Role
 from shegong.casework.models import Visit
+from shegong.casework.services import move_next_visit_due
 from shegong.regions.models import PREFIX_LENGTH, Level, Region, under_prefix
 
 from .models import ElderlyProfile, LivingSituation
@@ -223,13 +224,7 @@ def visit_moves_due(visit: Visit) -> None:
         and visit.visited_on < profile.high_risk_since
     ):
         return
-    due = visit.visited_on + interval(tier)
-    if visit.next_visit_on and visit.next_visit_on < due:
-        due = visit.next_visit_on
-    if profile.next_visit_due is None or due > profile.next_visit_due or visit.next_visit_on:
-        profile.next_visit_due = due
-        profile.version += 1
-        profile.save(update_fields=["next_visit_due", "version", "updated_at"])
+    move_next_visit_due(profile, visit, interval(tier))
 
 
 def visits_refresh(*, today: dt.date | None = None) -> int:

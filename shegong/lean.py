@@ -1,0 +1,46 @@
+"""A lean request handler for machine clients that sign their requests (vendor platforms).
+
+The browser middleware — sessions, CSRF, language, messages, second factor, htmx, the audit
+actor, the login lock-out — does nothing for a device event but costs time on every one of
+them, and device events are the busiest traffic the system has. Requests to the paths in
+``settings.SHEGONG_LEAN_PATHS`` go through Django with only the security and common middleware;
+everything else takes the full stack. The view behind a lean path must authenticate by itself
+(the device-event endpoint checks the vendor's HMAC signature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.middleware.common import CommonMiddleware
+from django.middleware.security import SecurityMiddleware
+
+
+class LeanHandler(WSGIHandler):
+    MIDDLEWARE = (SecurityMiddleware, CommonMiddleware)
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # Neither middleware has view, template-response or exception hooks.
+        self._view_middleware = []
+        self._template_response_middleware = []
+        self._exception_middleware = []
+        handler = convert_exception_to_response(self._get_response)
+        for middleware in reversed(self.MIDDLEWARE):
+            handler = convert_exception_to_response(middleware(handler))
+        self._middleware_chain = handler
+
+
+def dispatching(full: Callable, lean: Callable | None = None) -> Callable:
+    """A WSGI application sending lean paths to :class:`LeanHandler`, the rest to ``full``."""
+    lean = lean or LeanHandler()
+    paths = frozenset(settings.SHEGONG_LEAN_PATHS)
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") in paths:
+            return lean(environ, start_response)
+        return full(environ, start_response)
+
+    return application
