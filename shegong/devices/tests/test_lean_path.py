@@ -8,6 +8,8 @@ import time
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from shegong.devices import signing
 from shegong.devices.models import DeviceEvent
@@ -40,7 +42,15 @@ def call(path: str, *, method: str = "GET", body: bytes = b"", headers=None):
         answer["status"] = int(status.split()[0])
         answer["headers"] = dict(response_headers)
 
-    answer["body"] = b"".join(application(environ, start_response))
+    # As Django's test client does: the request signals would close the test's connection (a
+    # transaction the test still needs) at the end of the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        answer["body"] = b"".join(application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return answer
 
 
