@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shegong.children",
     "shegong.elderly",
     "shegong.devices",
+    "shegong.juvenile",
     "shegong.demo",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("children/", include("shegong.children.urls")),
     path("elderly/", include("shegong.elderly.urls")),
     path("alarms/", include("shegong.devices.urls")),
+    path("juvenile/", include("shegong.juvenile.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

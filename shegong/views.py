@@ -15,6 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("people:list")
     if scope.can_see_aggregates(request.user):
         return redirect("regions:coverage")
+    if scope.partner_agencies(request.user):
+        # A partner agency's liaison works with their agency's referrals.
+        return redirect("juvenile:referrals")
     return render(request, "home.html")
 
 

@@ -17,5 +17,8 @@ def navigation(request):
             "regions": scope.can_see_aggregates(user),
             "users": scope.is_admin(user),
             "audit": scope.is_admin(user),
+            # The justice-involved minors: its workers, and the partner agencies' liaisons.
+            "juvenile": scope.works_in_programme(user, "juvenile")
+            or bool(scope.partner_agencies(user)),
         },
     }

@@ -43,6 +43,19 @@ ADMIN_ROLES = frozenset({Role.DISTRICT_ADMIN})
 AGGREGATE_ROLES = REGISTRY_READ_ROLES | {Role.VIEWER}
 
 
+# Programmes whose records only their own workers see (the justice-involved minors): a
+# membership in one of these roles counts for such a programme only when it names it.
+CLOSED_PROGRAMMES = frozenset({"juvenile"})
+PROGRAMME_ROLES = frozenset(
+    {
+        Role.DISTRICT_ADMIN,
+        Role.CENTER_WORKER,
+        Role.TOWNSHIP_SUPERVISOR,
+        Role.TOWNSHIP_WORKER,
+    }
+)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user may reach, computed once per request from their active memberships."""
@@ -51,6 +64,11 @@ class Scope:
     write_prefixes: tuple[str, ...]
     roles: frozenset[str]
     admin_prefixes: tuple[str, ...]
+    # Closed programme → the region prefixes where the user works in it.
+    programme_prefixes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def programme(self, name: str) -> tuple[str, ...]:
+        return dict(self.programme_prefixes).get(name, ())
 
     def covers(self, code: str, *, write: bool = False) -> bool:
         prefixes = self.write_prefixes if write else self.read_prefixes
@@ -79,17 +97,27 @@ def scope_for(user: Any) -> Scope:
     write: set[str] = set()
     admin: set[str] = set()
     roles: set[str] = set()
+    programmes: dict[str, set[str]] = {}
     memberships = Membership.objects.filter(user=user, is_active=True).select_related("region")
     for membership in memberships:
         roles.add(membership.role)
         prefix = membership.region.prefix
+        if membership.role in PROGRAMME_ROLES:
+            for name in set(membership.programmes or ()) & CLOSED_PROGRAMMES:
+                programmes.setdefault(name, set()).add(prefix)
         if membership.role in REGISTRY_READ_ROLES:
             read.add(prefix)
         if membership.role in REGISTRY_WRITE_ROLES:
             write.add(prefix)
         if membership.role in ADMIN_ROLES:
             admin.add(prefix)
-    scope = Scope(_minimal(read), _minimal(write), frozenset(roles), _minimal(admin))
+    scope = Scope(
+        _minimal(read),
+        _minimal(write),
+        frozenset(roles),
+        _minimal(admin),
+        tuple(sorted((name, _minimal(found)) for name, found in programmes.items())),
+    )
     user._shegong_scope = scope
     return scope
 
@@ -117,11 +145,52 @@ def register_assigned(model: type, q_for_user: Callable[[Any], Q]) -> None:
     ASSIGNED_Q[model] = q_for_user
 
 
+# Partner agencies (the juvenile programme registers how to find a user's agencies): a liaison
+# reads what their own agency referred, never writes through the gate.
+PARTNER_AGENCIES: list[Callable[[Any], list[int]]] = []
+
+
+def register_partner_agencies(agencies_of: Callable[[Any], list[int]]) -> None:
+    if agencies_of not in PARTNER_AGENCIES:
+        PARTNER_AGENCIES.append(agencies_of)
+
+
+def partner_agencies(user: Any) -> list[int]:
+    if Role.AGENCY_LIAISON not in scope_for(user).roles:
+        return []
+    return sorted({pk for agencies_of in PARTNER_AGENCIES for pk in agencies_of(user)})
+
+
+def _closed_programme(queryset: QuerySet[M], user: Any, write: bool) -> QuerySet[M]:
+    """A closed programme's records: its own workers in their area, and (reading) the liaisons
+    of the agency the record came from. Nobody else, whatever their role."""
+    model = queryset.model
+    condition = _prefix_q(
+        model.SCOPE_REGION_FIELD, scope_for(user).programme(model.SCOPE_PROGRAMME)
+    )
+    agency_field = getattr(model, "SCOPE_AGENCY_FIELD", None)
+    if not write and agency_field:
+        agencies = partner_agencies(user)
+        if agencies:
+            condition |= Q(**{f"{agency_field}__in": agencies})
+    if not condition:
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def works_in_programme(user: Any, programme: str, code: str = "") -> bool:
+    """Whether the user works in a closed programme (in the area of ``code`` if given)."""
+    prefixes = scope_for(user).programme(programme)
+    return any(code.startswith(p) for p in prefixes) if code else bool(prefixes)
+
+
 def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySet[M]:
     """Restrict a queryset of a scoped model to what ``user`` may read (or write)."""
     field = getattr(queryset.model, "SCOPE_REGION_FIELD", None)
     if field is None:
         raise TypeError(f"{queryset.model.__name__} does not declare SCOPE_REGION_FIELD")
+    if getattr(queryset.model, "SCOPE_PROGRAMME", None) in CLOSED_PROGRAMMES:
+        return _closed_programme(queryset, user, write)
     scope = scope_for(user)
     prefixes = scope.write_prefixes if write else scope.read_prefixes
     condition = _prefix_q(field, prefixes) if prefixes else None

@@ -121,6 +121,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "days": selectors.UPCOMING_DAYS,
         "overdue_orders": _overdue_service_orders(request.user, today),
         "elderly_visits": _elderly_visits_due(request.user, today),
+        "overdue_checks": _overdue_guardianship_checks(request.user, today),
     }
     return render(request, "casework/my_work.html", context)
 
@@ -139,6 +140,16 @@ def _elderly_visits_due(user, today) -> list | None:
     from shegong.elderly.visits import visits_due_for
 
     return visits_due_for(user=user, today=today)
+
+
+def _overdue_guardianship_checks(user, today) -> list:
+    """Compliance checks of guardianship orders overdue on the juvenile referrals this user works
+    on (the juvenile app answers; imported here like the orders above)."""
+    from shegong.juvenile.selectors import overdue_checks
+
+    if not scope.works_in_programme(user, "juvenile"):
+        return []
+    return list(overdue_checks(user=user, today=today))
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from faker import Faker
 
-from shegong.accounts.models import Membership, Role, User
+from shegong.accounts.models import Membership, Programme, Role, User
 from shegong.people import crypto, idnumbers
 from shegong.people.models import (
     Category,
@@ -46,15 +46,28 @@ class DemoAccount:
     full_name: str
     role: str
     region: str  # "district", "township" or "village": resolved to the first of that level
+    # Programmes named on the membership. Empty means all, except closed programmes (juvenile),
+    # which a membership reaches only by naming them.
+    programmes: tuple[str, ...] = ()
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("demo-district", "演示·区管理员", Role.DISTRICT_ADMIN, "district"),
+    DemoAccount(
+        "demo-district",
+        "演示·区管理员",
+        Role.DISTRICT_ADMIN,
+        "district",
+        tuple(Programme.values),  # all, juvenile included: approves its reports
+    ),
     DemoAccount("demo-center", "演示·中心社工", Role.CENTER_WORKER, "district"),
     DemoAccount("demo-township", "演示·乡镇督导员", Role.TOWNSHIP_SUPERVISOR, "township"),
     DemoAccount("demo-village", "演示·村儿童主任", Role.VILLAGE_DIRECTOR, "village"),
     DemoAccount("demo-volunteer", "演示·志愿者", Role.VOLUNTEER, "village"),
     DemoAccount("demo-viewer", "演示·领导查看", Role.VIEWER, "district"),
+    DemoAccount(
+        "demo-juvenile", "演示·涉案未成年人社工", Role.CENTER_WORKER, "district", ("juvenile",)
+    ),
+    DemoAccount("demo-procuratorate", "演示·检察院联络员", Role.AGENCY_LIAISON, "district"),
 ]
 
 
@@ -141,7 +154,12 @@ def ensure_demo_accounts() -> list[User]:
             # Set directly: the demo password is documented and need not meet the policy.
             user.set_password(settings.SHEGONG_DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        Membership.objects.get_or_create(user=user, role=spec.role, region=first[spec.region])
+        membership, _created = Membership.objects.get_or_create(
+            user=user, role=spec.role, region=first[spec.region]
+        )
+        if set(spec.programmes) - set(membership.programmes or ()):
+            membership.programmes = list(spec.programmes)
+            membership.save(update_fields=["programmes"])
         accounts.append(user)
     return accounts
 

@@ -17,6 +17,8 @@ DEMO_ROLES = {
     "demo-village": Role.VILLAGE_DIRECTOR,
     "demo-volunteer": Role.VOLUNTEER,
     "demo-viewer": Role.VIEWER,
+    "demo-juvenile": Role.CENTER_WORKER,
+    "demo-procuratorate": Role.AGENCY_LIAISON,
 }
 
 
@@ -42,7 +44,7 @@ def test_it_sets_up_stations_for_the_centre_and_every_township(seeded):
     assert Station.objects.filter(region__level=Level.VILLAGE).count() > 150
 
 
-def test_it_creates_the_six_demo_accounts(seeded, settings):
+def test_it_creates_the_demo_accounts(seeded, settings):
     accounts = User.objects.filter(is_demo_account=True)
 
     assert set(accounts.values_list("username", flat=True)) == set(DEMO_ROLES)

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.demo import alarms, generate
+from shegong.demo import alarms, generate, juvenile
 from shegong.demo.generate import DEMO_ACCOUNTS
 from shegong.people.models import Person
 from shegong.regions.models import Region
@@ -45,6 +45,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  elderly files for {elderly:,} old people, with visits")
             devices = alarms.generate_devices(seed=seed)
             self.stdout.write(f"  smart devices on {devices:,} old people, with a day of events")
+            referrals = juvenile.generate_juvenile(seed=seed)
+            self.stdout.write(f"  partner agencies, {referrals} juvenile referrals in every state")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "
@@ -54,4 +56,4 @@ class Command(BaseCommand):
             "Demo accounts (password: shegong-demo unless SHEGONG_DEMO_PASSWORD is set):"
         )
         for account in DEMO_ACCOUNTS:
-            self.stdout.write(f"  {account.username:16} {account.role}")
+            self.stdout.write(f"  {account.username:20} {account.role}")
