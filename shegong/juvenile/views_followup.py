@@ -160,26 +160,36 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, "juvenile/plan_form.html", context, form)
 
 
-@login_required
-def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+def _record_page(
+    request: HttpRequest, pk: int, *, form_class, service, done: str, anchor: str, template: str
+) -> HttpResponse:
+    """A form that records one thing under a referral (a session, a mentoring record)."""
     referral = _referral_to_work_on(request, pk)
     if (back := _closed_notice(request, referral)) is not None:
         return back
-    if request.method == "POST":
-        form = SessionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.session_add(
-                    by=request.user, referral_id=referral.pk, data=form.cleaned_data
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("The guidance session is recorded."))
-                return redirect(f"{referral.get_absolute_url()}#guidance")
-    else:
-        form = SessionForm()
-    return _form_page(request, "juvenile/session_form.html", {"referral": referral}, form)
+    form = form_class(request.POST) if request.method == "POST" else form_class()
+    if form.is_bound and form.is_valid():
+        try:
+            service(by=request.user, referral_id=referral.pk, data=form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(f"{referral.get_absolute_url()}#{anchor}")
+    return _form_page(request, template, {"referral": referral}, form)
+
+
+@login_required
+def session_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_page(
+        request,
+        pk,
+        form_class=SessionForm,
+        service=services.session_add,
+        done=_("The guidance session is recorded."),
+        anchor="guidance",
+        template="juvenile/session_form.html",
+    )
 
 
 @login_required
@@ -312,24 +322,15 @@ def check_record(request: HttpRequest, check: int) -> HttpResponse:
 
 @login_required
 def mentoring_new(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = _referral_to_work_on(request, pk)
-    if (back := _closed_notice(request, referral)) is not None:
-        return back
-    if request.method == "POST":
-        form = MentoringForm(request.POST)
-        if form.is_valid():
-            try:
-                services.mentoring_add(
-                    by=request.user, referral_id=referral.pk, data=form.cleaned_data
-                )
-            except ValidationError as exc:
-                _add_errors(form, exc)
-            else:
-                messages.success(request, _("The mentoring record is saved."))
-                return redirect(f"{referral.get_absolute_url()}#mentoring")
-    else:
-        form = MentoringForm()
-    return _form_page(request, "juvenile/mentoring_form.html", {"referral": referral}, form)
+    return _record_page(
+        request,
+        pk,
+        form_class=MentoringForm,
+        service=services.mentoring_add,
+        done=_("The mentoring record is saved."),
+        anchor="mentoring",
+        template="juvenile/mentoring_form.html",
+    )
 
 
 # ---- closing ------------------------------------------------------------------------------------
