@@ -304,3 +304,45 @@ def overview(*, user: Any, year: int, today: dt.date | None = None) -> dict[str,
         "orders_total": sum(o["n"] for o in orders),
         "checks": checks,
     }
+
+
+def liaison_candidates(user: Any) -> QuerySet:
+    """Users with an active agency-liaison membership in the manager's area."""
+    from shegong.accounts.models import User
+
+    prefixes = scope.scope_for(user).admin_prefixes
+    condition = Q()
+    for prefix in prefixes:
+        condition |= Q(memberships__region__code__startswith=prefix)
+    if not prefixes:
+        return User.objects.none()
+    return (
+        User.objects.filter(
+            condition,
+            is_active=True,
+            memberships__is_active=True,
+            memberships__role=Role.AGENCY_LIAISON,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def liaison_bind(*, by: Any, agency_id: int, user_id: int, remove: bool = False) -> Agency:
+    """Bind a liaison to their agency (or take them off it): from then on they see, and only
+    see, the referrals of that agency."""
+    _require_manager(by)
+    agency = Agency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404
+    if remove:
+        agency.liaisons.remove(user_id)
+        return agency
+    user = liaison_candidates(by).filter(pk=user_id).first()
+    if user is None:
+        raise ValidationError(
+            {"liaison": [_("Choose a user with the partner-agency liaison role in your area.")]}
+        )
+    agency.liaisons.add(user)
+    scope.forget_scope(user)
+    return agency

@@ -36,6 +36,11 @@ urlpatterns = [
     path("opinions/new/", views_partners.opinion_new, name="opinion_new"),
     path("opinions/<int:pk>/document/", views_partners.opinion_document, name="opinion_document"),
     path("contracts/new/", views_partners.contract_new, name="contract_new"),
+    path(
+        "partners/agencies/<int:pk>/liaisons/",
+        views_partners.agency_liaisons,
+        name="agency_liaisons",
+    ),
     # Last: it would swallow every other "<pk>/<word>/" above (report/, closing/ …).
     path("<int:pk>/<slug:action>/", views.referral_action, name="referral_action"),
 ]

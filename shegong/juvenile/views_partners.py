@@ -16,8 +16,10 @@ from django.db.models import Count
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
 
@@ -81,7 +83,29 @@ def partners(request: HttpRequest) -> HttpResponse:
         "contracts": records.contracts_for(request.user).select_related("purchaser", "provider"),
         "can_manage": records.can_manage(request.user),
     }
+    if context["can_manage"]:
+        context["agencies"] = context["agencies"].prefetch_related("liaisons")
+        context["candidates"] = records.liaison_candidates(request.user)
     return render(request, "juvenile/partners.html", context)
+
+
+@login_required
+@require_POST
+def agency_liaisons(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bind a liaison to an agency, or take one off (district administrators of the programme)."""
+    user_id = request.POST.get("user", "")
+    try:
+        records.liaison_bind(
+            by=request.user,
+            agency_id=pk,
+            user_id=int(user_id) if user_id.isdigit() else 0,
+            remove=request.POST.get("action") == "remove",
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(f"{reverse('juvenile:partners')}#agency-{pk}")
 
 
 @login_required

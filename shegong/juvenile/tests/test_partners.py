@@ -406,3 +406,45 @@ def test_the_navigation_offers_the_programme_to_workers_and_liaisons_only(
 def test_a_liaison_lands_on_the_referral_list(client_for, liaison):
     response = client_for(liaison).get("/")
     assert response.status_code == 302 and response["Location"] == "/juvenile/"
+
+
+# ---- binding liaisons to their agency ------------------------------------------------------
+
+
+def test_a_district_admin_binds_a_liaison_who_then_sees_the_agencys_referrals(
+    client_for, make_user, juvenile_supervisor, procuratorate, referral
+):
+    newcomer = make_user(Role.AGENCY_LIAISON, username="newcomer", full_name="新联络员")
+    assert client_for(newcomer).get(f"/juvenile/{referral.pk}/").status_code == 404
+
+    admin = client_for(juvenile_supervisor)
+    page = admin.get("/juvenile/partners/").content.decode()
+    assert "newcomer" in page  # offered in the agency's select
+    response = admin.post(
+        f"/juvenile/partners/agencies/{procuratorate.pk}/liaisons/", {"user": newcomer.pk}
+    )
+    assert response.status_code == 302
+    assert procuratorate.liaisons.filter(pk=newcomer.pk).exists()
+    assert client_for(newcomer).get(f"/juvenile/{referral.pk}/").status_code == 200
+
+    admin.post(
+        f"/juvenile/partners/agencies/{procuratorate.pk}/liaisons/",
+        {"user": newcomer.pk, "action": "remove"},
+    )
+    assert not procuratorate.liaisons.filter(pk=newcomer.pk).exists()
+    assert client_for(newcomer).get(f"/juvenile/{referral.pk}/").status_code == 404
+
+
+def test_only_liaison_role_users_can_be_bound_and_only_by_a_programme_admin(
+    client_for, village_director, juvenile_supervisor, juvenile_worker, procuratorate
+):
+    admin = client_for(juvenile_supervisor)
+    admin.post(
+        f"/juvenile/partners/agencies/{procuratorate.pk}/liaisons/", {"user": village_director.pk}
+    )
+    assert not procuratorate.liaisons.filter(pk=village_director.pk).exists()
+    worker = client_for(juvenile_worker)
+    response = worker.post(
+        f"/juvenile/partners/agencies/{procuratorate.pk}/liaisons/", {"user": juvenile_worker.pk}
+    )
+    assert response.status_code == 404
