@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -159,6 +160,10 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     services.notification_read(
         user=request.user, notification_id=_int(notification_id) if notification_id else None
     )
+    # Pages other than "my work" show notifications too (a liaison's referral list).
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("casework:my_work")
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
+from shegong.casework.models import Notification
 
 from . import report, selectors, services, views_followup
 from .forms import DocumentForm, InterviewForm, ReferralForm
@@ -171,6 +172,13 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         "can_refer": bool(services.liaison_agencies(request.user)),
         "today": timezone.localdate(),
     }
+    if not scope.works_in_programme(request.user, services.PROGRAMME):
+        # Liaisons have no "my work" page: their notifications are shown here.
+        context["notifications"] = list(
+            Notification.objects.filter(user=request.user, read_at__isnull=True).order_by(
+                "-created_at", "-id"
+            )[:10]
+        )
     return render(request, "juvenile/referral_list.html", context)
 
 

@@ -588,3 +588,27 @@ def test_every_section_key_is_a_text_area(client_for, accepted, juvenile_worker)
     page = client_for(juvenile_worker).get(f"/juvenile/{accepted.pk}/report/").content.decode()
 
     assert page.count("<textarea") == len(SECTION_KEYS) == 10
+
+
+def test_a_liaison_reads_their_notifications_on_the_referral_list(
+    client_for, liaison, juvenile_worker, referral, django_capture_on_commit_callbacks
+):
+    from shegong.juvenile import services as juvenile_services
+
+    with django_capture_on_commit_callbacks(execute=True):  # notifications are made on commit
+        juvenile_services.referral_reject(
+            by=juvenile_worker,
+            referral_id=referral.pk,
+            version=referral.version,
+            reason="不属于本项目",
+        )
+    client = client_for(liaison)
+    page = client.get("/juvenile/")
+    assert 'id="liaison-notifications"' in page.content.decode()
+    assert referral.case_number in page.content.decode()
+    response = client.post("/work/notifications/read/", {"next": "/juvenile/?status=rejected"})
+    assert response.status_code == 302 and response["Location"] == "/juvenile/?status=rejected"
+    assert 'id="liaison-notifications"' not in client.get("/juvenile/").content.decode()
+    # An address outside the site is not followed.
+    elsewhere = client.post("/work/notifications/read/", {"next": "https://example.com/"})
+    assert elsewhere["Location"] == "/work/my-work/"
