@@ -30,7 +30,7 @@ seed: migrate
 # Web (Django) and worker (Huey consumer) together; Ctrl-C stops both.
 run: seed
 	@echo "shegong on http://$(HOST):$(PORT)/  (Ctrl-C stops web and worker)"
-	@echo "demo accounts: demo-district demo-center demo-township demo-village demo-volunteer demo-viewer demo-juvenile demo-procuratorate"
+	@echo "demo accounts: demo-district demo-center demo-township demo-village demo-volunteer demo-viewer demo-juvenile demo-procuratorate demo-institution demo-bank"
 	@echo "password: $${SHEGONG_DEMO_PASSWORD:-shegong-demo}"
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=1 $(PY) manage.py run_huey --quiet & \

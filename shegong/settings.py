@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "shegong.elderly",
     "shegong.devices",
     "shegong.juvenile",
+    "shegong.institutions",
     "shegong.demo",
 ]
 
@@ -272,3 +273,10 @@ SHEGONG_EVENT_GROUP_COMMIT = env_bool(
 SHEGONG_LEAN_PATHS = ["/api/v1/devices/events"]
 # How often the live alarm board refreshes itself, in seconds.
 SHEGONG_ALARM_BOARD_REFRESH = env_int("SHEGONG_ALARM_BOARD_REFRESH", 10)
+
+# Prepaid fees of elderly-care institutions (民发〔2024〕19号): national caps by default; a province
+# sets tighter ones (Shanghai, Beijing: 3 months of service fees, deposit 4× the bed fee).
+SHEGONG_CAP_PREPAID_MONTHS = env_int("SHEGONG_CAP_PREPAID_MONTHS", 12)
+SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE = env_int("SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE", 12)
+SHEGONG_MEMBERSHIP_FEES_ALLOWED = env_bool("SHEGONG_MEMBERSHIP_FEES_ALLOWED", False)
+SHEGONG_CAP_MEMBERSHIP_FEE = env_int("SHEGONG_CAP_MEMBERSHIP_FEE", 0)

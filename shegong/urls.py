@@ -16,6 +16,7 @@ urlpatterns = [
     path("elderly/", include("shegong.elderly.urls")),
     path("alarms/", include("shegong.devices.urls")),
     path("juvenile/", include("shegong.juvenile.urls")),
+    path("institutions/", include("shegong.institutions.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

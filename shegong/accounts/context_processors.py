@@ -20,5 +20,7 @@ def navigation(request):
             # The justice-involved minors: its workers, and the partner agencies' liaisons.
             "juvenile": scope.works_in_programme(user, "juvenile")
             or bool(scope.partner_agencies(user)),
+            # Elderly-care institutions: the registry roles by region, operators and banks.
+            "institutions": scope.can_read_registry(user) or scope.works_for_organisation(user),
         },
     }

@@ -161,6 +161,36 @@ def partner_agencies(user: Any) -> list[int]:
     return sorted({pk for agencies_of in PARTNER_AGENCIES for pk in agencies_of(user)})
 
 
+# Members of an organisation (an elderly-care institution's operators, a custodian bank's
+# officers) reach that organisation's records wherever they are, and nothing else. The app that
+# knows the organisations registers, per model and role, a Q for a user; ``writes`` says whether
+# the role may also change those records through the gate.
+ORG_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.BANK_OFFICER})
+ORG_ACCESS: dict[tuple[type, str], tuple[Callable[[Any], Q], bool]] = {}
+
+
+def register_org_access(
+    model: type, role: str, q_for_user: Callable[[Any], Q], *, writes: bool = False
+) -> None:
+    ORG_ACCESS[(model, role)] = (q_for_user, writes)
+
+
+def _org_condition(model: type, user: Any, roles: frozenset[str], write: bool) -> Q | None:
+    condition = None
+    for role in roles & ORG_ROLES:
+        found = ORG_ACCESS.get((model, role))
+        if found is None or (write and not found[1]):
+            continue
+        q = found[0](user)
+        condition = q if condition is None else condition | q
+    return condition
+
+
+def works_for_organisation(user: Any) -> bool:
+    """An institution operator or a bank officer (whatever the organisation lets them reach)."""
+    return bool(scope_for(user).roles & ORG_ROLES)
+
+
 def _closed_programme(queryset: QuerySet[M], user: Any, write: bool) -> QuerySet[M]:
     """A closed programme's records: its own workers in their area, and (reading) the liaisons
     of the agency the record came from. Nobody else, whatever their role."""
@@ -197,6 +227,9 @@ def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySe
     assigned = ASSIGNED_Q.get(queryset.model)
     if assigned is not None and scope.roles & ASSIGNMENT_ROLES:
         condition = assigned(user) if condition is None else condition | assigned(user)
+    org = _org_condition(queryset.model, user, scope.roles, write)
+    if org is not None:
+        condition = org if condition is None else condition | org
     if condition is None:
         return queryset.none()
     return queryset.filter(condition)

@@ -68,6 +68,8 @@ DEMO_ACCOUNTS = [
         "demo-juvenile", "演示·涉案未成年人社工", Role.CENTER_WORKER, "district", ("juvenile",)
     ),
     DemoAccount("demo-procuratorate", "演示·检察院联络员", Role.AGENCY_LIAISON, "district"),
+    DemoAccount("demo-institution", "演示·养老机构", Role.INSTITUTION_OPERATOR, "district"),
+    DemoAccount("demo-bank", "演示·银行", Role.BANK_OFFICER, "district"),
 ]
 
 

@@ -19,6 +19,8 @@ DEMO_ROLES = {
     "demo-viewer": Role.VIEWER,
     "demo-juvenile": Role.CENTER_WORKER,
     "demo-procuratorate": Role.AGENCY_LIAISON,
+    "demo-institution": Role.INSTITUTION_OPERATOR,
+    "demo-bank": Role.BANK_OFFICER,
 }
 
 
@@ -104,3 +106,20 @@ def test_it_plants_a_few_mistyped_duplicates_for_the_review_page(seeded):
         )
         differing = [i for i in range(17) if twin.id_number[i] != original.id_number[i]]
         assert len(differing) == 1
+
+
+def test_it_seeds_institutions_with_contracts_ledgers_and_warnings(seeded):
+    from shegong.accounts import scope
+    from shegong.demo.institutions import generate_institutions
+    from shegong.institutions.models import Contract, CustodyAccount, Institution
+    from shegong.institutions.selectors import custody_summary
+
+    operator = User.objects.get(username="demo-institution")
+    officer = User.objects.get(username="demo-bank")
+    assert Institution.objects.filter(is_demo=True).count() == 3
+    (own,) = scope.visible(Institution.objects.all(), operator)
+    assert scope.visible(CustodyAccount.objects.all(), officer).count() == 3
+    assert Contract.objects.filter(resident__institution=own).exists()
+    codes = {w["code"] for w in custody_summary(own.custody_account)["warnings"]}
+    assert "advance_evidence_overdue" in codes
+    assert generate_institutions() == 0

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.demo import alarms, generate, juvenile
+from shegong.demo import alarms, generate, institutions, juvenile
 from shegong.demo.generate import DEMO_ACCOUNTS
 from shegong.people.models import Person
 from shegong.regions.models import Region
@@ -47,6 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  smart devices on {devices:,} old people, with a day of events")
             referrals = juvenile.generate_juvenile(seed=seed)
             self.stdout.write(f"  partner agencies, {referrals} juvenile referrals in every state")
+            contracts = institutions.generate_institutions(seed=seed)
+            self.stdout.write(f"  elderly-care institutions, {contracts} contracts with ledgers")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "

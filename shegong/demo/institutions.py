@@ -1,0 +1,143 @@
+"""Demo elderly-care institutions (names marked 演示/生成), a custodian bank, residents from the
+elderly registry with contracts within the national caps, and ledgers that show each warning:
+a withdrawal with its purpose, a refund, and an emergency advance whose evidence is overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from stdnum.cn import uscc
+
+from shegong.accounts.models import User
+from shegong.elderly.models import ElderlyProfile
+from shegong.institutions import services
+from shegong.institutions.models import (
+    Bank,
+    CustodyAccount,
+    Institution,
+    InstitutionStatus,
+    InstitutionType,
+)
+from shegong.regions.models import Level, Region
+
+OPERATOR = "demo-institution"
+OFFICER = "demo-bank"
+BANK = "演示银行栾城支行"
+INSTITUTIONS = [
+    ("栾城区福寿园养老院（演示/生成）", InstitutionType.PRIVATE, 120, 60, 3),
+    ("冶河镇敬老院（演示/生成）", InstitutionType.PUBLIC, 60, 20, 2),
+    ("窦妪镇康养中心（演示/生成）", InstitutionType.PUBLIC_BUILT_PRIVATE_RUN, 80, 40, 0),
+]
+RESIDENTS_EACH = 6
+
+
+def _credit_code(n: int) -> str:
+    base = f"52130111MJ{n:07d}"
+    return base + uscc.calc_check_digit(base)
+
+
+def generate_institutions(seed: int = 7) -> int:
+    """Add the demo institutions once (nothing when the bank exists); returns how many
+    contracts were signed."""
+    users = {u.username: u for u in User.objects.filter(username__in=[OPERATOR, OFFICER])}
+    admin = User.objects.filter(username="demo-district").first()
+    townships = list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code")[:3])
+    if admin is None or len(users) < 2 or not townships or Bank.objects.filter(name=BANK).exists():
+        return 0
+    rng = random.Random(seed)
+    today = dt.date.today()
+    old_people = list(
+        ElderlyProfile.objects.filter(person__is_demo=True)
+        .select_related("person")
+        .order_by("pk")[: RESIDENTS_EACH * len(INSTITUTIONS)]
+    )
+    signed = 0
+    with transaction.atomic():
+        bank = Bank.objects.create(name=BANK)
+        bank.officers.add(users[OFFICER])
+        for n, (name, kind, beds, nursing, stars) in enumerate(INSTITUTIONS, start=1):
+            township = townships[(n - 1) % len(townships)]
+            institution = Institution.objects.create(
+                name=name,
+                credit_code=_credit_code(n),
+                filing_number=f"冀民养备（演示）{n:04d}号",
+                filed_on=today - dt.timedelta(days=400 + 30 * n),
+                kind=kind,
+                operator_name=f"演示养老服务有限公司{n}（生成）",
+                address=f"{township.name}演示路{n}号",
+                region=township,
+                beds_total=beds,
+                beds_nursing=nursing,
+                star_rating=stars,
+                services="生活照料、膳食、康复护理、医疗协助",
+                care_workers=beds // 6,
+                medical_staff=2 + n,
+                social_workers=1 + n % 2,
+                is_demo=True,
+            )
+            if n == 1:
+                institution.operators.add(users[OPERATOR])
+            CustodyAccount.objects.create(
+                institution=institution,
+                bank=bank,
+                number=f"62220000{n:08d}",
+                agreement_on=today - dt.timedelta(days=365),
+                reserve_ratio=Decimal("0.200"),
+            )
+            chunk = old_people[(n - 1) * RESIDENTS_EACH : n * RESIDENTS_EACH]
+            signed += _residents(admin, institution, chunk, rng, today)
+    return signed
+
+
+def _residents(admin, institution, profiles, rng: random.Random, today: dt.date) -> int:
+    contracts = []
+    for i, profile in enumerate(profiles):
+        bed_fee = Decimal(rng.choice([800, 1000, 1200, 1500]))
+        monthly = bed_fee + Decimal(rng.choice([600, 1200, 2000]))
+        months = rng.choice([1, 3, 6])
+        contract = services.contract_create(
+            by=admin,
+            institution=institution,
+            person=profile.person,
+            monthly_fee=monthly,
+            monthly_bed_fee=bed_fee,
+            deposit=bed_fee * 3,
+            prepaid_months=months,
+            bed=f"{1 + i // 2}0{1 + i % 2}",
+            signed_on=today - dt.timedelta(days=90 + 7 * i),
+        )
+        paid_on = contract.signed_on
+        services.payment_in(
+            by=admin, contract=contract, fee_type="deposit", amount=contract.deposit,
+            occurred_on=paid_on,
+        )  # fmt: skip
+        services.payment_in(
+            by=admin, contract=contract, fee_type="service_prepaid",
+            amount=monthly * months, occurred_on=paid_on,
+        )  # fmt: skip
+        contracts.append(contract)
+    if not contracts:
+        return 0
+    first = contracts[0]
+    services.withdrawal(
+        by=admin, contract=first, fee_type="service_prepaid", amount=first.monthly_fee,
+        purpose="演示：第一个月服务费结算", occurred_on=today - dt.timedelta(days=60),
+        evidence=ContentFile("演示发票（生成）".encode(), name="demo-invoice.txt"),
+    )  # fmt: skip
+    if len(contracts) > 1:
+        leaving = contracts[1]
+        services.refund(
+            by=admin, contract=leaving, fee_type="deposit", amount=leaving.deposit,
+            occurred_on=today - dt.timedelta(days=30),
+        )  # fmt: skip
+    if len(contracts) > 2 and institution.status == InstitutionStatus.OPEN:
+        ill = contracts[2]
+        services.emergency_advance(
+            by=admin, contract=ill, fee_type="deposit", amount=Decimal(500),
+            purpose="演示：急诊住院垫付", occurred_on=today - dt.timedelta(days=20),
+        )  # fmt: skip
+    return len(contracts)

@@ -1,0 +1,56 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InstitutionsConfig(AppConfig):
+    """Elderly-care institutions, their residents, prepaid contracts and the custody ledger."""
+
+    name = "shegong.institutions"
+    verbose_name = _("Elderly-care institutions")
+
+    def ready(self) -> None:
+        from auditlog.registry import auditlog
+
+        from shegong.accounts.models import Role
+        from shegong.accounts.scope import register_org_access
+
+        from . import models
+
+        for model in (
+            models.Institution,
+            models.Bank,
+            models.Resident,
+            models.Contract,
+            models.CustodyAccount,
+            models.LedgerEntry,
+        ):
+            auditlog.register(model)
+        # Who an operator or a bank officer reaches, besides the region rules of the gate.
+        operator, officer = Role.INSTITUTION_OPERATOR, Role.BANK_OFFICER
+        for model, path in (
+            (models.Institution, "operators"),
+            (models.Resident, "institution__operators"),
+            (models.Contract, "resident__institution__operators"),
+            (models.CustodyAccount, "institution__operators"),
+            (models.LedgerEntry, "account__institution__operators"),
+        ):
+            register_org_access(model, operator, _member_of(model, path), writes=True)
+        # A bank officer: the accounts their bank holds and those accounts' ledgers (and the
+        # institution's public facts). Never a resident: no Resident or Person is registered.
+        for model, path in (
+            (models.Institution, "custody_account__bank__officers"),
+            (models.CustodyAccount, "bank__officers"),
+            (models.LedgerEntry, "account__bank__officers"),
+        ):
+            register_org_access(model, officer, _member_of(model, path))
+
+
+def _member_of(model, path: str):
+    """A subquery, not a join: a join over the many-to-many would repeat rows when OR-ed with
+    the region rule of a user who also holds a registry role."""
+    from django.db.models import Q
+
+    def q_for_user(user) -> Q:
+        return Q(pk__in=model.objects.filter(**{path: user}).values("pk"))
+
+    return q_for_user

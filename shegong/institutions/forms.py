@@ -1,0 +1,44 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Contract, EntryKind, FeeType
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+
+class ContractForm(forms.Form):
+    id_number = forms.CharField(label=_("resident's ID number"), max_length=18)
+    bed = forms.CharField(label=_("bed"), max_length=20, required=False)
+    monthly_fee = forms.DecimalField(label=_("monthly fee (bed + care + meals)"), **MONEY)
+    monthly_bed_fee = forms.DecimalField(label=_("monthly bed fee"), required=False, **MONEY)
+    deposit = forms.DecimalField(label=_("deposit"), initial=0, **MONEY)
+    prepaid_months = forms.IntegerField(label=_("prepaid months"), min_value=0, initial=0)
+    membership_fee = forms.DecimalField(label=_("membership fee"), initial=0, **MONEY)
+    signed_on = forms.DateField(
+        label=_("signed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class EntryForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("contract"), queryset=Contract.objects.none())
+    kind = forms.ChoiceField(label=_("kind"), choices=EntryKind.choices)
+    fee_type = forms.ChoiceField(label=_("fee type"), choices=FeeType.choices)
+    amount = forms.DecimalField(
+        label=_("amount (yuan)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    occurred_on = forms.DateField(
+        label=_("date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    purpose = forms.CharField(label=_("purpose"), max_length=200, required=False)
+    evidence = forms.FileField(label=_("evidence"), required=False)
+
+    def __init__(self, *args, contracts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if contracts is not None:
+            self.fields["contract"].queryset = contracts
+        self.fields["contract"].label_from_instance = lambda c: c.number
