@@ -289,3 +289,25 @@ class LedgerEntry(models.Model):
     @property
     def signed_amount(self) -> Decimal:
         return self.amount if self.kind in INFLOWS else -self.amount
+
+
+class FamilyLookup(models.Model):
+    """Every look-up on the family page (no account): who asked from where, for which contract,
+    and whether the contract number and ID digits matched. Also the rate limit's memory."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    contract_number = models.CharField(_("contract number"), max_length=30)
+    matched = models.BooleanField(_("matched"))
+
+    class Meta:
+        verbose_name = _("family look-up")
+        verbose_name_plural = _("family look-ups")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["ip_address", "at"]),
+            models.Index(fields=["contract_number", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.contract_number} {self.matched}"

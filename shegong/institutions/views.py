@@ -166,3 +166,33 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "institutions/entry_form.html", {"institution": institution, "form": form}
     )
+
+
+def family(request: HttpRequest) -> HttpResponse:
+    """The family page: no account; contract number + the last six ID characters."""
+    from shegong.audit.services import client_ip
+
+    from . import family as lookups
+
+    context: dict = {"values": {}}
+    status = 200
+    if request.method == "POST":
+        number = request.POST.get("number", "")
+        context["values"] = {"number": number}
+        try:
+            found = lookups.look_up(
+                number=number, id_tail=request.POST.get("id_tail", ""), ip=client_ip(request)
+            )
+        except lookups.TooManyLookups:
+            context["error"] = _("Too many look-ups. Please try again in an hour.")
+            status = 429
+        else:
+            if found is None:
+                context["error"] = _(
+                    "No contract matches this number and these ID characters. Check both and "
+                    "try again."
+                )
+                status = 404
+            else:
+                context["found"] = found
+    return render(request, "institutions/family.html", context, status=status)
