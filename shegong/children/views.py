@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
-from shegong.people.views import no_file_page
+from shegong.people.views import no_file_page, open_file
 from shegong.regions.selectors import page_number, regions_under
 
 from . import scoring, selectors, services
@@ -103,15 +103,13 @@ def colour_card(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def child_register(request: HttpRequest, person_id: int) -> HttpResponse:
-    scope.require_registry_reader(request.user)
-    person = people_selectors.get_person_for_user(request.user, person_id, write=True)
-    try:
-        services.profile_ensure(by=request.user, person=person)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(person)
-    messages.success(request, _("The child's file is open. Fill in the situation below."))
-    return redirect("children:edit", person_id=person.pk)
+    return open_file(
+        request,
+        person_id,
+        ensure=services.profile_ensure,
+        opened=_("The child's file is open. Fill in the situation below."),
+        edit="children:edit",
+    )
 
 
 @login_required

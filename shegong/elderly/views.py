@@ -17,7 +17,7 @@ from shegong.accounts import scope
 from shegong.accounts.models import Programme
 from shegong.casework import services as casework_services
 from shegong.people import selectors as people_selectors
-from shegong.people.views import no_file_page
+from shegong.people.views import no_file_page, open_file
 from shegong.regions.models import Region
 from shegong.regions.selectors import page_number, regions_under
 
@@ -121,15 +121,14 @@ def profile(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def register(request: HttpRequest, person_id: int) -> HttpResponse:
-    scope.require_registry_reader(request.user)
-    person = people_selectors.get_person_for_user(request.user, person_id, write=True)
-    try:
-        services.profile_ensure(by=request.user, person=person)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("elderly:profile", person_id=person.pk)
-    messages.success(request, _("The elderly file is open. Fill in the situation below."))
-    return redirect("elderly:edit", person_id=person.pk)
+    return open_file(
+        request,
+        person_id,
+        ensure=services.profile_ensure,
+        opened=_("The elderly file is open. Fill in the situation below."),
+        edit="elderly:edit",
+        failed="elderly:profile",
+    )
 
 
 @login_required

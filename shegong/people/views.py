@@ -65,6 +65,28 @@ def no_file_page(request: HttpRequest, person_id: int, template: str) -> HttpRes
     return render(request, template, context)
 
 
+def open_file(
+    request: HttpRequest,
+    person_id: int,
+    *,
+    ensure,
+    opened: str,
+    edit: str,
+    failed: str | None = None,
+) -> HttpResponse:
+    """A programme opens its file for a person (``ensure(by=, person=)``), then shows its edit
+    page ``edit``; a refusal goes back to the page ``failed`` (or the person) with the reason."""
+    scope.require_registry_reader(request.user)
+    person = selectors.get_person_for_user(request.user, person_id, write=True)
+    try:
+        ensure(by=request.user, person=person)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(failed, person_id=person.pk) if failed else redirect(person)
+    messages.success(request, opened)
+    return redirect(edit, person_id=person.pk)
+
+
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk)
