@@ -280,3 +280,10 @@ SHEGONG_CAP_PREPAID_MONTHS = env_int("SHEGONG_CAP_PREPAID_MONTHS", 12)
 SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE = env_int("SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE", 12)
 SHEGONG_MEMBERSHIP_FEES_ALLOWED = env_bool("SHEGONG_MEMBERSHIP_FEES_ALLOWED", False)
 SHEGONG_CAP_MEMBERSHIP_FEE = env_int("SHEGONG_CAP_MEMBERSHIP_FEE", 0)
+# Custody warnings: a single movement at or above this many yuan is "large"; a refund is due by
+# the next working day after discharge; a closure is announced this many days ahead.
+SHEGONG_CUSTODY_LARGE_AMOUNT = env_int("SHEGONG_CUSTODY_LARGE_AMOUNT", 50000)
+SHEGONG_REFUND_WORKING_DAYS = env_int("SHEGONG_REFUND_WORKING_DAYS", 1)
+SHEGONG_CLOSURE_NOTICE_DAYS = env_int("SHEGONG_CLOSURE_NOTICE_DAYS", 30)
+# A bank statement line matches a ledger entry of the same amount within this many days.
+SHEGONG_RECONCILE_DAYS = env_int("SHEGONG_RECONCILE_DAYS", 3)

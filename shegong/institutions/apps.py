@@ -23,6 +23,9 @@ class InstitutionsConfig(AppConfig):
             models.Contract,
             models.CustodyAccount,
             models.LedgerEntry,
+            models.Inspection,
+            models.RectificationItem,
+            models.BankStatement,
         ):
             auditlog.register(model)
         # Who an operator or a bank officer reaches, besides the region rules of the gate.
@@ -33,16 +36,31 @@ class InstitutionsConfig(AppConfig):
             (models.Contract, "resident__institution__operators"),
             (models.CustodyAccount, "institution__operators"),
             (models.LedgerEntry, "account__institution__operators"),
+            # Rectification: the operator reports progress (a follow-up), never the inspection.
+            (models.RectificationItem, "inspection__institution__operators"),
+            (models.RectificationFollowUp, "item__inspection__institution__operators"),
         ):
             register_org_access(model, operator, _member_of(model, path), writes=True)
+        for model, path in (
+            (models.Inspection, "institution__operators"),
+            (models.BankStatement, "account__institution__operators"),
+            (models.StatementLine, "statement__account__institution__operators"),
+        ):
+            register_org_access(model, operator, _member_of(model, path))
         # A bank officer: the accounts their bank holds and those accounts' ledgers (and the
         # institution's public facts). Never a resident: no Resident or Person is registered.
         for model, path in (
             (models.Institution, "custody_account__bank__officers"),
             (models.CustodyAccount, "bank__officers"),
-            (models.LedgerEntry, "account__bank__officers"),
         ):
             register_org_access(model, officer, _member_of(model, path))
+        # The bank confirms movements and uploads statements of the accounts it holds.
+        for model, path in (
+            (models.LedgerEntry, "account__bank__officers"),
+            (models.BankStatement, "account__bank__officers"),
+            (models.StatementLine, "statement__account__bank__officers"),
+        ):
+            register_org_access(model, officer, _member_of(model, path), writes=True)
 
 
 def _member_of(model, path: str):

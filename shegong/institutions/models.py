@@ -73,6 +73,9 @@ class Institution(models.Model):
         _("status"), max_length=10, choices=InstitutionStatus.choices, default="open"
     )
     closing_announced_on = models.DateField(_("closure announced on"), null=True, blank=True)
+    # At least SHEGONG_CLOSURE_NOTICE_DAYS after the announcement.
+    closes_on = models.DateField(_("closes on"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closing"), max_length=200, blank=True)
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("operators"),
@@ -138,6 +141,7 @@ class Resident(models.Model):
     bed = models.CharField(_("bed"), max_length=20, blank=True)
     admitted_on = models.DateField(_("admitted on"))
     discharged_on = models.DateField(_("discharged on"), null=True, blank=True)
+    discharge_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
     # Copied from the person's latest ability assessment at admission (blank if none).
     care_level = models.CharField(_("care level"), max_length=10, blank=True)
     bed_fee = models.DecimalField(_("monthly bed fee"), max_digits=10, decimal_places=2)
@@ -289,6 +293,162 @@ class LedgerEntry(models.Model):
     @property
     def signed_amount(self) -> Decimal:
         return self.amount if self.kind in INFLOWS else -self.amount
+
+
+class Inspection(models.Model):
+    """A supervision visit (监督检查) by the civil-affairs bureau or the township."""
+
+    SCOPE_REGION_FIELD = "institution__region__code"
+
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    inspected_on = models.DateField(_("inspected on"))
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    findings = models.TextField(_("findings"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-inspected_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.inspected_on}"
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("rectification status", "Open")  # to be put right
+    REPORTED = "reported", _("Reported done")  # the institution says it is done
+    VERIFIED = "verified", _("Verified")  # the inspectors checked it
+
+
+class RectificationItem(models.Model):
+    """One thing an inspection asked the institution to put right (整改事项), by a deadline."""
+
+    SCOPE_REGION_FIELD = "inspection__institution__region__code"
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="items"
+    )
+    description = models.CharField(_("what to put right"), max_length=300)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RectificationStatus.choices, default="open"
+    )
+    reported_on = models.DateField(_("reported done on"), null=True, blank=True)
+    verified_on = models.DateField(_("verified on"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("rectification item")
+        verbose_name_plural = _("rectification items")
+        ordering = ["deadline", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class RectificationFollowUp(models.Model):
+    """The follow-up log of an item: each report, check or note, by whom and when."""
+
+    SCOPE_REGION_FIELD = "item__inspection__institution__region__code"
+
+    item = models.ForeignKey(
+        RectificationItem,
+        verbose_name=_("rectification item"),
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+    )
+    note = models.TextField(_("note"))
+    # The status the item moved to with this follow-up (blank: a note only).
+    status = models.CharField(
+        _("status"), max_length=10, choices=RectificationStatus.choices, blank=True
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.at:%Y-%m-%d}"
+
+
+class BankStatement(models.Model):
+    """A statement of the custody account, uploaded by the bank (.xlsx or .csv)."""
+
+    SCOPE_REGION_FIELD = "account__institution__region__code"
+
+    account = models.ForeignKey(
+        CustodyAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="statements",
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    # The account's closing balance as the bank states it (blank if the file has none).
+    closing_balance = models.DecimalField(
+        _("closing balance"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    file = models.FileField(_("file"), upload_to="institutions/statements/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["-period_end", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.period_start}–{self.period_end}"
+
+
+class StatementLine(models.Model):
+    """One movement on a bank statement, and the ledger entry it was matched to (if any)."""
+
+    SCOPE_REGION_FIELD = "statement__account__institution__region__code"
+
+    statement = models.ForeignKey(
+        BankStatement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    occurred_on = models.DateField(_("date"))
+    # Signed: money in is positive, money out negative.
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    reference = models.CharField(_("bank reference"), max_length=60, blank=True)
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=100, blank=True)
+    entry = models.ForeignKey(
+        LedgerEntry,
+        verbose_name=_("ledger entry"),
+        on_delete=models.SET_NULL,
+        related_name="statement_lines",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement", "row_number"]
+
+    def __str__(self) -> str:
+        return f"{self.statement} #{self.row_number}"
 
 
 class FamilyLookup(models.Model):
