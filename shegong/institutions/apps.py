@@ -52,11 +52,12 @@ class InstitutionsConfig(AppConfig):
         for model, path in (
             (models.Institution, "custody_account__bank__officers"),
             (models.CustodyAccount, "bank__officers"),
+            (models.LedgerEntry, "account__bank__officers"),
         ):
             register_org_access(model, officer, _member_of(model, path))
-        # The bank confirms movements and uploads statements of the accounts it holds.
+        # The bank uploads statements of the accounts it holds. It records no ledger entry:
+        # confirming one (services in reconcile.py) checks the officer's bank itself.
         for model, path in (
-            (models.LedgerEntry, "account__bank__officers"),
             (models.BankStatement, "account__bank__officers"),
             (models.StatementLine, "statement__account__bank__officers"),
         ):

@@ -21,10 +21,11 @@ from shegong.accounts.models import User
 from shegong.elderly.models import ElderlyProfile
 from shegong.people.models import Person
 
-from . import selectors
+from . import alerts, selectors
 from .models import (
     INFLOWS,
     Contract,
+    ContractStatus,
     CustodyAccount,
     EntryKind,
     FeeType,
@@ -33,18 +34,9 @@ from .models import (
     LedgerEntry,
     Resident,
 )
+from .selectors import add_working_days
 
 EVIDENCE_WORKING_DAYS = 7
-
-
-def add_working_days(start: dt.date, days: int) -> dt.date:
-    """``days`` working days (Monday to Friday) after ``start``; public holidays not counted."""
-    day = start
-    while days:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
 
 
 def check_caps(
@@ -191,12 +183,23 @@ def _record(
         raise ValidationError({"fee_type": _("Choose a fee type.")})
     occurred_on = occurred_on or timezone.localdate()
     with transaction.atomic(), set_actor(by):
-        institution = contract.resident.institution
         # One writer at a time per account: the balance checked is the balance written against.
-        account = CustodyAccount.objects.select_for_update().filter(institution=institution).first()
+        account = (
+            CustodyAccount.objects.select_for_update()
+            .filter(institution_id=contract.resident.institution_id)
+            .first()
+        )
         if account is None:
             raise ValidationError(_("The institution has no custody account yet."))
+        # Read again under the lock: the caller's copy may predate a discharge or a closure.
+        contract = Contract.objects.select_related("resident__institution").get(pk=contract.pk)
+        institution = contract.resident.institution
         if kind in INFLOWS:
+            if contract.status == ContractStatus.ENDED:
+                raise ValidationError(
+                    _("Contract %(number)s has ended; nothing more can be paid in.")
+                    % {"number": contract.number}
+                )
             if fee_type == FeeType.MEMBERSHIP and not settings.SHEGONG_MEMBERSHIP_FEES_ALLOWED:
                 raise ValidationError(
                     {"fee_type": _("Membership fees are not allowed in this district.")}
@@ -227,6 +230,8 @@ def _record(
                         }
                     }
                 )
+        if amount >= settings.SHEGONG_CUSTODY_LARGE_AMOUNT:
+            alerts.tell_bureau_later(institution.pk)
         return LedgerEntry.objects.create(
             account=account,
             contract=contract,
@@ -334,3 +339,111 @@ def entry_attach_evidence(*, by: User, entry: LedgerEntry, evidence) -> LedgerEn
         entry.evidence = evidence
         entry.save(update_fields=["evidence"])
         return entry
+
+
+def discharge(
+    *, by: User, contract: Contract, discharged_on: dt.date | None = None, reason: str = ""
+) -> Contract:
+    """The resident leaves: the contract ends and what is left on it is due back by the next
+    working day (``SHEGONG_REFUND_WORKING_DAYS``), which the custody warnings then watch."""
+    today = timezone.localdate()
+    discharged_on = discharged_on or today
+    with transaction.atomic(), set_actor(by):
+        contract = (
+            Contract.objects.select_for_update().select_related("resident").get(pk=contract.pk)
+        )
+        resident = contract.resident
+        if resident.discharged_on is not None:
+            raise ValidationError(
+                _("The resident already left on %(date)s.") % {"date": resident.discharged_on}
+            )
+        if discharged_on > today:
+            raise ValidationError({"discharged_on": _("The date cannot be in the future.")})
+        if discharged_on < resident.admitted_on:
+            raise ValidationError(
+                {
+                    "discharged_on": _("The resident was admitted on %(date)s, after this date.")
+                    % {"date": resident.admitted_on}
+                }
+            )
+        resident.discharged_on = discharged_on
+        resident.discharge_reason = reason.strip()
+        resident.save(update_fields=["discharged_on", "discharge_reason"])
+        contract.status = ContractStatus.ENDED
+        contract.save(update_fields=["status"])
+        return contract
+
+
+def refund_all(*, by: User, contract: Contract, occurred_on: dt.date | None = None) -> list:
+    """Refund every fee type's remaining balance of a contract (one entry per fee type)."""
+    with transaction.atomic():
+        return [
+            refund(by=by, contract=contract, fee_type=fee, amount=amount, occurred_on=occurred_on)
+            for fee, amount in selectors.contract_balances(contract).items()
+            if amount > 0
+        ]
+
+
+def closure_announce(
+    *, by: User, institution: Institution, closes_on: dt.date, reason: str
+) -> Institution:
+    """The institution announces it will close (at least ``SHEGONG_CLOSURE_NOTICE_DAYS`` ahead).
+    From today it takes no new deposits or membership fees; the bureau is warned."""
+    today = timezone.localdate()
+    notice = settings.SHEGONG_CLOSURE_NOTICE_DAYS
+    errors = {}
+    if closes_on < today + dt.timedelta(days=notice):
+        errors["closes_on"] = _(
+            "A closure must be announced at least %(days)s days ahead: the earliest closing date "
+            "is %(date)s."
+        ) % {"days": notice, "date": today + dt.timedelta(days=notice)}
+    if not reason.strip():
+        errors["reason"] = _("State why the institution closes.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(), set_actor(by):
+        institution = Institution.objects.select_for_update().get(pk=institution.pk)
+        if institution.status != InstitutionStatus.OPEN:
+            raise ValidationError(
+                _("The institution already announced its closure on %(date)s.")
+                % {"date": institution.closing_announced_on}
+            )
+        institution.status = InstitutionStatus.CLOSING
+        institution.closing_announced_on = today
+        institution.closes_on = closes_on
+        institution.closure_reason = reason.strip()
+        institution.save(
+            update_fields=["status", "closing_announced_on", "closes_on", "closure_reason"]
+        )
+        alerts.tell_bureau_later(institution.pk)
+        return institution
+
+
+def institution_close(*, by: User, institution: Institution) -> Institution:
+    """Close for good: on or after the announced date, with every resident gone and every yuan
+    in custody refunded."""
+    today = timezone.localdate()
+    with transaction.atomic(), set_actor(by):
+        institution = Institution.objects.select_for_update().get(pk=institution.pk)
+        if institution.status != InstitutionStatus.CLOSING:
+            raise ValidationError(_("Announce the closure first (30 days' notice)."))
+        if institution.closes_on and today < institution.closes_on:
+            raise ValidationError(
+                _("The announced closing date is %(date)s.") % {"date": institution.closes_on}
+            )
+        staying = institution.residents.filter(discharged_on__isnull=True).count()
+        if staying:
+            raise ValidationError(_("%(count)s residents have not left yet.") % {"count": staying})
+        held = sum(
+            selectors.balances(
+                LedgerEntry.objects.filter(account__institution=institution)
+            ).values(),
+            selectors.ZERO,
+        )
+        if held:
+            raise ValidationError(
+                _("%(amount)s yuan is still held in custody; refund it first.") % {"amount": held}
+            )
+        institution.status = InstitutionStatus.CLOSED
+        institution.save(update_fields=["status"])
+        return institution

@@ -6,19 +6,20 @@ institutions, a bank officer the accounts their bank holds (contract numbers, ne
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from shegong.accounts import scope
-from shegong.people import crypto, idnumbers
-from shegong.people.models import Person
+from shegong.people import idnumbers
 
 from . import selectors, services
-from .forms import ContractForm, EntryForm
+from .forms import ClosureForm, ContractForm, DischargeForm, EntryForm
 from .models import Contract, CustodyAccount, EntryKind, Institution, LedgerEntry
 
 LEDGER_ROWS = 100
@@ -47,7 +48,11 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     if not (scope.can_read_registry(request.user) or scope.works_for_organisation(request.user)):
         raise Http404
     institutions = selectors.institution_list(fetched_by=request.user)
-    return render(request, "institutions/list.html", {"institutions": institutions})
+    return render(
+        request,
+        "institutions/list.html",
+        {"institutions": institutions, "show_warnings": scope.can_read_registry(request.user)},
+    )
 
 
 @login_required
@@ -99,13 +104,20 @@ def contract_new(request: HttpRequest, pk: int) -> HttpResponse:
         except idnumbers.IdNumberError as exc:
             form.add_error("id_number", str(exc))
         else:
-            person = (
-                scope.visible(Person.objects.all(), request.user)
-                .filter(id_number_hash=crypto.blind_index(number))
-                .first()
+            person = selectors.person_for_admission(
+                id_number=number, name=data["name"], fetched_by=request.user
             )
-            if person is None:
+            if person is None and scope.can_read_registry(request.user):
                 form.add_error("id_number", _("No person with this ID number in your area."))
+            elif person is None:
+                form.add_error(
+                    "id_number",
+                    _(
+                        "No one in the registry has this ID number and name. Check both; if "
+                        "the person is not registered yet, ask their village or township "
+                        "station to register them first."
+                    ),
+                )
         if person is not None:
             try:
                 contract = services.contract_create(
@@ -166,6 +178,132 @@ def entry_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request, "institutions/entry_form.html", {"institution": institution, "form": form}
     )
+
+
+def _get_contract_for_user(user, pk: int, cid: int, *, write: bool = False) -> Contract:
+    return scope.get_visible_or_404(
+        Contract.objects.select_related("resident__person", "resident__institution"),
+        user,
+        write=write,
+        pk=cid,
+        resident__institution_id=pk,
+    )
+
+
+@login_required
+def contract_detail(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+    """One contract: terms, the balance per fee type, its ledger and (for those who may) the
+    discharge with its refund. Bank officers never reach it (no resident for them)."""
+    contract = _get_contract_for_user(request.user, pk, cid)
+    writable = scope.visible(Contract.objects.filter(pk=cid), request.user, write=True).exists()
+    form = None
+    if writable and contract.resident.discharged_on is None:
+        form = DischargeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    services.discharge(
+                        by=request.user,
+                        contract=contract,
+                        discharged_on=data["discharged_on"],
+                        reason=data["reason"],
+                    )
+                    refunded = (
+                        services.refund_all(
+                            by=request.user, contract=contract, occurred_on=data["discharged_on"]
+                        )
+                        if data["refund_now"]
+                        else []
+                    )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                total = sum((e.amount for e in refunded), selectors.ZERO)
+                messages.success(
+                    request,
+                    _("The resident has left; %(amount)s yuan refunded.") % {"amount": total},
+                )
+                return redirect("institutions:contract", pk=pk, cid=cid)
+    elif request.method == "POST" and writable and request.POST.get("action") == "refund_all":
+        try:
+            services.refund_all(by=request.user, contract=contract)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The balance has been refunded."))
+        return redirect("institutions:contract", pk=pk, cid=cid)
+    balances = selectors.contract_balances(contract)
+    resident = contract.resident
+    return render(
+        request,
+        "institutions/contract_detail.html",
+        {
+            "institution": resident.institution,
+            "contract": contract,
+            "resident": resident,
+            "balances": balances,
+            "total": sum(balances.values(), selectors.ZERO),
+            "entries": contract.entries.order_by("-occurred_on", "-pk")[:LEDGER_ROWS],
+            "refund_due_on": (
+                selectors.refund_due_on(resident.discharged_on) if resident.discharged_on else None
+            ),
+            "form": form,
+            "can_write": writable,
+            "refund_days": settings.SHEGONG_REFUND_WORKING_DAYS,
+        },
+    )
+
+
+@login_required
+def closure(request: HttpRequest, pk: int) -> HttpResponse:
+    """Announce a closure (30 days' notice) or, once it has run and everyone was refunded,
+    close. The operator or the bureau may announce; only the bureau closes."""
+    institution = _get_institution_for_user(request.user, pk, write=True)
+    form = ClosureForm(request.POST or None)
+    bureau = not scope.works_for_organisation(request.user)
+    if request.method == "POST" and request.POST.get("action") == "close":
+        if not bureau:
+            raise Http404
+        try:
+            services.institution_close(by=request.user, institution=institution)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("institutions:closure", pk=pk)
+        messages.success(request, _("The institution is closed."))
+        return redirect("institutions:detail", pk=pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.closure_announce(
+                by=request.user,
+                institution=institution,
+                closes_on=form.cleaned_data["closes_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The closure has been announced."))
+            return redirect("institutions:detail", pk=pk)
+    return render(
+        request,
+        "institutions/closure.html",
+        {
+            "institution": institution,
+            "form": form,
+            "can_close": bureau,
+            "notice_days": settings.SHEGONG_CLOSURE_NOTICE_DAYS,
+        },
+    )
+
+
+@login_required
+def warnings(request: HttpRequest) -> HttpResponse:
+    """The bureau's list: every custody warning of the institutions in the user's area."""
+    if not scope.can_read_registry(request.user):
+        raise Http404
+    found = selectors.warnings_for(fetched_by=request.user)
+    return render(request, "institutions/warnings.html", {"warnings": found})
 
 
 def family(request: HttpRequest) -> HttpResponse:

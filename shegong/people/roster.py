@@ -294,20 +294,29 @@ MONTH_PATTERNS = [
 ]
 
 
+def date_from_cell(value: Any) -> Any:
+    """A date cell, an Excel serial day or a number like 20260305 as a date (the number as its
+    text); anything else unchanged, for the caller's text patterns."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if 19000101 <= number <= 21001231 and number.is_integer():
+            return str(int(number))
+        if 1 <= number < 80000:
+            return EXCEL_EPOCH + dt.timedelta(days=int(number))
+    return value
+
+
 def parse_date_cell(value: Any) -> tuple[dt.date | tuple[int, int] | None, str | None]:
     """A date (or (year, month) for 出生年月 columns), or an error message."""
     if value is None or value == "":
         return None, None
-    if isinstance(value, dt.datetime):
-        return value.date(), None
+    value = date_from_cell(value)
     if isinstance(value, dt.date):
         return value, None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-        if 19000101 <= number <= 21001231 and number.is_integer():
-            value = str(int(number))
-        elif 1 <= number < 80000:
-            return EXCEL_EPOCH + dt.timedelta(days=int(number)), None
     text = compact(value)
     for pattern in DATE_PATTERNS:
         match = pattern.match(text)

@@ -230,11 +230,12 @@ def test_the_custody_summary_warns_of_a_balance_below_the_reserve(
     )
     assert selectors.custody_summary(account)["warnings"] == []
 
-    services.withdrawal(
-        by=district_admin, contract=contract, fee_type="service_prepaid", amount=D(6000),
-        purpose="服务费", evidence=evidence,
-    )  # fmt: skip
-    summary = selectors.custody_summary(account)
+    for month in (10, 11):  # one month's fee a month: not unusual use
+        services.withdrawal(
+            by=district_admin, contract=contract, fee_type="service_prepaid", amount=D(3000),
+            purpose="服务费", evidence=evidence, occurred_on=dt.date(2026, month, 10),
+        )  # fmt: skip
+    summary = selectors.custody_summary(account, today=dt.date(2026, 11, 20))
 
     assert summary["total"] == D(3000)
     assert summary["reserve_required"] == D(4500)  # 0.5 × 9000 paid in, none refunded
