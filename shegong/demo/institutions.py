@@ -1,6 +1,7 @@
 """Demo elderly-care institutions (names marked 演示/生成), a custodian bank, residents from the
 elderly registry with contracts within the national caps, and ledgers that show each warning:
-a withdrawal with its purpose, a refund, and an emergency advance whose evidence is overdue."""
+a withdrawal with its purpose, discharges with refunds (one late), an emergency advance whose
+evidence is overdue, and one institution that announced its closure."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from stdnum.cn import uscc
 
 from shegong.accounts.models import User
 from shegong.elderly.models import ElderlyProfile
-from shegong.institutions import services
+from shegong.institutions import inspections, reconcile, services
 from shegong.institutions.models import (
     Bank,
     CustodyAccount,
@@ -90,6 +91,14 @@ def generate_institutions(seed: int = 7) -> int:
             )
             chunk = old_people[(n - 1) * RESIDENTS_EACH : n * RESIDENTS_EACH]
             signed += _residents(admin, institution, chunk, rng, today)
+            if n == 1:
+                _inspection(admin, users[OPERATOR], institution, today)
+                _statement(users[OFFICER], institution, today)
+            if n == len(INSTITUTIONS):
+                services.closure_announce(
+                    by=admin, institution=institution, closes_on=today + dt.timedelta(days=45),
+                    reason="演示：场地租约到期，停止运营",
+                )  # fmt: skip
     return signed
 
 
@@ -129,11 +138,22 @@ def _residents(admin, institution, profiles, rng: random.Random, today: dt.date)
         evidence=ContentFile("演示发票（生成）".encode(), name="demo-invoice.txt"),
     )  # fmt: skip
     if len(contracts) > 1:
+        # Left a month ago and refunded five days later: a late refund for the bureau.
         leaving = contracts[1]
-        services.refund(
-            by=admin, contract=leaving, fee_type="deposit", amount=leaving.deposit,
-            occurred_on=today - dt.timedelta(days=30),
+        services.discharge(
+            by=admin, contract=leaving, discharged_on=today - dt.timedelta(days=33),
+            reason="演示：回家居住",
         )  # fmt: skip
+        services.refund_all(by=admin, contract=leaving, occurred_on=today - dt.timedelta(days=30))
+    if len(contracts) > 3:
+        # Left last week and refunded the same day.
+        services.discharge(
+            by=admin, contract=contracts[3], discharged_on=today - dt.timedelta(days=7),
+            reason="演示：转入医院长期住院",
+        )  # fmt: skip
+        services.refund_all(
+            by=admin, contract=contracts[3], occurred_on=today - dt.timedelta(days=7)
+        )
     if len(contracts) > 2 and institution.status == InstitutionStatus.OPEN:
         ill = contracts[2]
         services.emergency_advance(
@@ -141,3 +161,49 @@ def _residents(admin, institution, profiles, rng: random.Random, today: dt.date)
             purpose="演示：急诊住院垫付", occurred_on=today - dt.timedelta(days=20),
         )  # fmt: skip
     return len(contracts)
+
+
+def _inspection(admin, operator, institution, today: dt.date) -> None:
+    """A supervision visit a month ago: one item put right and checked, one reported done, one
+    overdue."""
+    visit = inspections.inspection_create(
+        by=admin,
+        institution=institution,
+        inspected_on=today - dt.timedelta(days=30),
+        inspectors="区民政局养老服务股（演示）",
+        findings="演示：消防通道堆放杂物；护理记录不全；部分床位呼叫器失灵。",
+        items=[
+            {"description": "清理消防通道", "deadline": today - dt.timedelta(days=23)},
+            {"description": "补齐近三个月护理记录", "deadline": today - dt.timedelta(days=2)},
+            {"description": "维修床位呼叫器", "deadline": today + dt.timedelta(days=10)},
+        ],
+    )
+    fire, records, bells = visit.items.order_by("pk")
+    fire = inspections.item_report_done(
+        by=operator, item=fire, note="演示：已清理并拍照留存", version=fire.version
+    )
+    inspections.item_verify(
+        by=admin, item=fire, note="演示：复查合格", accepted=True, version=fire.version
+    )
+    inspections.item_report_done(
+        by=operator, item=bells, note="演示：已更换呼叫器", version=bells.version
+    )
+
+
+def _statement(officer, institution, today: dt.date) -> None:
+    """Last month's statement from the bank: every movement of the ledger in that window, plus
+    one bank charge the ledger does not have, so the reconciliation shows a difference."""
+    account = institution.custody_account
+    start = today - dt.timedelta(days=95)
+    entries = account.entries.filter(occurred_on__gte=start).order_by("occurred_on", "pk")
+    rows = ["交易日期,收入,支出,摘要,流水号"]
+    for n, entry in enumerate(entries, start=1):
+        money = f"{entry.amount},," if entry.kind == "payment_in" else f",{entry.amount},"
+        rows.append(f"{entry.occurred_on:%Y-%m-%d},{money}{entry.contract.number} 演示,DEMO{n:05d}")
+    rows.append(f"{today - dt.timedelta(days=3):%Y-%m-%d},,12.50,演示：账户管理费,DEMO99999")
+    reconcile.statement_import(
+        by=officer,
+        account=account,
+        file="\n".join(rows).encode("utf-8"),
+        filename="演示对账单（生成）.csv",
+    )

@@ -121,5 +121,22 @@ def test_it_seeds_institutions_with_contracts_ledgers_and_warnings(seeded):
     assert scope.visible(CustodyAccount.objects.all(), officer).count() == 3
     assert Contract.objects.filter(resident__institution=own).exists()
     codes = {w["code"] for w in custody_summary(own.custody_account)["warnings"]}
-    assert "advance_evidence_overdue" in codes
+    assert {"advance_evidence_overdue", "refund_late"} <= codes
+    closing = Institution.objects.get(is_demo=True, status="closing")
+    assert "closure_announced" in {
+        w["code"] for w in custody_summary(closing.custody_account)["warnings"]
+    }
+    # An inspection with items in each state, and a statement with one difference (a bank charge).
+    from shegong.institutions import reconcile
+    from shegong.institutions.models import RectificationItem
+
+    statuses = set(
+        RectificationItem.objects.filter(inspection__institution=own).values_list(
+            "status", flat=True
+        )
+    )
+    assert statuses == {"open", "reported", "verified"}
+    statement = own.custody_account.statements.get()
+    differences = reconcile.reconciliation(statement)["differences"]
+    assert [d["code"] for d in differences if not d.get("informational")] == ["bank_only"]
     assert generate_institutions() == 0
