@@ -83,4 +83,5 @@ api.add_router("/devices", "shegong.devices.api.devices_router")
 api.add_router("/alarms", "shegong.devices.api.alarms_router")
 api.add_router("/juvenile", "shegong.juvenile.api.router")
 api.add_router("/institutions", "shegong.institutions.api.router")
+api.add_router("/community", "shegong.community.api.router")
 api.add_router("", "shegong.casework.api.router")  # /cases/{id}, /visits

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "shegong.devices",
     "shegong.juvenile",
     "shegong.institutions",
+    "shegong.community",
     "shegong.demo",
 ]
 

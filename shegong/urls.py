@@ -17,6 +17,7 @@ urlpatterns = [
     path("alarms/", include("shegong.devices.urls")),
     path("juvenile/", include("shegong.juvenile.urls")),
     path("institutions/", include("shegong.institutions.urls")),
+    path("community/", include("shegong.community.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -22,5 +22,9 @@ def navigation(request):
             or bool(scope.partner_agencies(user)),
             # Elderly-care institutions: the registry roles by region, operators and banks.
             "institutions": scope.can_read_registry(user) or scope.works_for_organisation(user),
+            # Community linkage: the overview for staff (and viewers, who see figures only);
+            # a volunteer's own tasks and hours.
+            "community": scope.can_see_aggregates(user),
+            "volunteer": scope.is_volunteer(user),
         },
     }

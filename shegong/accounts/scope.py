@@ -166,6 +166,9 @@ def partner_agencies(user: Any) -> list[int]:
 # knows the organisations registers, per model and role, a Q for a user; ``writes`` says whether
 # the role may also change those records through the gate.
 ORG_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.BANK_OFFICER})
+# Roles that reach registered records through their own membership (organisation members, and a
+# volunteer their own record, tasks and hours).
+REACH_ROLES = ORG_ROLES | {Role.VOLUNTEER}
 ORG_ACCESS: dict[tuple[type, str], tuple[Callable[[Any], Q], bool]] = {}
 
 
@@ -177,13 +180,17 @@ def register_org_access(
 
 def _org_condition(model: type, user: Any, roles: frozenset[str], write: bool) -> Q | None:
     condition = None
-    for role in roles & ORG_ROLES:
+    for role in roles & REACH_ROLES:
         found = ORG_ACCESS.get((model, role))
         if found is None or (write and not found[1]):
             continue
         q = found[0](user)
         condition = q if condition is None else condition | q
     return condition
+
+
+def is_volunteer(user: Any) -> bool:
+    return Role.VOLUNTEER in scope_for(user).roles
 
 
 def works_for_organisation(user: Any) -> bool:

@@ -4,8 +4,10 @@ A balance is never stored: it is the sum of payments in less withdrawals, refund
 advances, per fee type (and per contract), computed in the database.
 
 Reserve: the account must keep at least ``reserve_ratio`` × what it still owes residents on
-paper, i.e. everything paid in less everything refunded (money used for services or advanced
-in an emergency is still the residents' until accounted for). A balance below that is a warning.
+paper, i.e. everything paid in less what was refunded and less what was used for them with its
+evidence (an emergency advance, or a withdrawal whose evidence is missing, is still the
+residents' money until accounted for). A balance below that is a warning: money left the account
+faster than it was accounted for.
 """
 
 from __future__ import annotations
@@ -107,6 +109,11 @@ def custody_summary(account: CustodyAccount, *, today: dt.date | None = None) ->
                 Case(
                     When(kind=EntryKind.PAYMENT_IN, then=F("amount")),
                     When(kind=EntryKind.REFUND, then=-F("amount")),
+                    # Used for the resident with its evidence: accounted for, no longer owed.
+                    When(
+                        Q(kind=EntryKind.WITHDRAWAL) & ~Q(evidence=""),
+                        then=-F("amount"),
+                    ),
                     default=Value(ZERO),
                     output_field=MONEY,
                 )

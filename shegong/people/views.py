@@ -87,6 +87,12 @@ def open_file(
     return redirect(edit, person_id=person.pk)
 
 
+# Apps built on the registry (community linkage: the resources a person received) add a panel
+# to the person page: a callable (request, person) → {"template": …, …} or None, registered in
+# their AppConfig.ready.
+PERSON_PANELS: list = []
+
+
 @login_required
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_person_for_user(request.user, pk)
@@ -111,6 +117,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "relation_form": RelationForm(),
         "merged_into": duplicates.merged_into(person) if person.status == "merged" else None,
         "merged_from": merged_from,
+        "panels": [panel for provider in PERSON_PANELS if (panel := provider(request, person))],
     }
     return render(request, "people/person_detail.html", context)
 

@@ -229,16 +229,23 @@ def test_the_custody_summary_warns_of_a_balance_below_the_reserve(
         by=district_admin, contract=contract, fee_type="service_prepaid", amount=D(9000)
     )
     assert selectors.custody_summary(account)["warnings"] == []
-
-    for month in (10, 11):  # one month's fee a month: not unusual use
+    for month in (10, 11):  # one month's fee a month, with the invoice: accounted for
         services.withdrawal(
             by=district_admin, contract=contract, fee_type="service_prepaid", amount=D(3000),
             purpose="服务费", evidence=evidence, occurred_on=dt.date(2026, month, 10),
         )  # fmt: skip
+    accounted = selectors.custody_summary(account, today=dt.date(2026, 11, 20))
+    assert accounted["reserve_required"] == D(1500)  # 0.5 × (9000 − 6000 used with evidence)
+    assert accounted["warnings"] == []
+
+    services.emergency_advance(
+        by=district_admin, contract=contract, fee_type="service_prepaid", amount=D(2000),
+        purpose="急诊垫付", occurred_on=dt.date(2026, 11, 18),
+    )  # fmt: skip
     summary = selectors.custody_summary(account, today=dt.date(2026, 11, 20))
 
-    assert summary["total"] == D(3000)
-    assert summary["reserve_required"] == D(4500)  # 0.5 × 9000 paid in, none refunded
+    assert summary["total"] == D(1000)
+    assert summary["reserve_required"] == D(1500)  # the advance is still owed until accounted
     assert [w["code"] for w in summary["warnings"]] == ["below_reserve"]
 
 
