@@ -140,3 +140,35 @@ def test_it_seeds_institutions_with_contracts_ledgers_and_warnings(seeded):
     differences = reconcile.reconciliation(statement)["differences"]
     assert [d["code"] for d in differences if not d.get("informational")] == ["bank_only"]
     assert generate_institutions() == 0
+
+
+def test_it_seeds_community_linkage_with_figures_for_every_demo_area(seeded):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shegong.community.models import Activity, Assignment, Volunteer
+    from shegong.community.overview import community_overview, overview_area
+    from shegong.community.volunteers_selectors import open_tasks_for
+    from shegong.demo.community import generate_community
+
+    today = timezone.localdate()
+    period = {"start": today - dt.timedelta(days=366), "end": today}
+    district = community_overview(area=("130111",), **period).figures
+    for name in ("enterprises_linked", "charities_linked", "professionals", "links"):
+        assert getattr(district, name) > 0, name
+    assert 0 < district.volunteers_registered < district.volunteers
+    assert district.activities_held > 0 and district.person_times > 0
+    assert district.volunteer_hours > 0
+    assert not Activity.objects.filter(status="closed", person_times=0).exists()
+    for name in ("demo-township", "demo-village"):
+        area = overview_area(User.objects.get(username=name))
+        figures = community_overview(area=area, **period).figures
+        assert figures.activities_held and figures.volunteers and figures.links, name
+    volunteer = Volunteer.objects.get(user__username="demo-volunteer")
+    assert volunteer.region == User.objects.get(username="demo-volunteer").memberships.get().region
+    mine = Assignment.objects.filter(volunteer=volunteer, status="assigned")
+    assert mine.filter(hours_status="approved").exists()
+    assert mine.filter(task__date__gt=today).exists()
+    assert open_tasks_for(volunteer).exists()
+    assert generate_community() == 0

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.demo import alarms, generate, institutions, juvenile
+from shegong.demo import alarms, community, generate, institutions, juvenile
 from shegong.demo.generate import DEMO_ACCOUNTS
 from shegong.people.models import Person
 from shegong.regions.models import Region
@@ -49,6 +49,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  partner agencies, {referrals} juvenile referrals in every state")
             contracts = institutions.generate_institutions(seed=seed)
             self.stdout.write(f"  elderly-care institutions, {contracts} contracts with ledgers")
+            held = community.generate_community(seed=seed)
+            self.stdout.write(f"  community linkage: libraries, volunteers, {held} activities")
         elapsed = time.monotonic() - started
         self.stdout.write(
             f"Demo data ready: {Region.objects.count()} regions, "
