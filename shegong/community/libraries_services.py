@@ -196,7 +196,7 @@ def incubation_start(
 def _lock_incubation(by: Any, organisation: Organisation, version: int | None) -> Incubation:
     locked = libraries.get_organisation_for_user(by, organisation.pk, write=True)
     incubation = (
-        Incubation.objects.select_for_update()
+        Incubation.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .filter(organisation=locked)
         .first()

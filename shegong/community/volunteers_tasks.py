@@ -107,7 +107,7 @@ def task_create(
 
 def _lock_task(by: User, task_id: int, version: int | None) -> VolunteerTask:
     task = (
-        VolunteerTask.objects.select_for_update()
+        VolunteerTask.objects.select_for_update(of=("self",))
         .select_related("region")
         .filter(pk=task_id)
         .first()
@@ -175,7 +175,7 @@ def sign_up(*, by: User, task: VolunteerTask) -> Assignment:
     if volunteer is None:
         raise ValidationError(_("Your account is not linked to an active volunteer."))
     with transaction.atomic(), set_actor(by):
-        task = VolunteerTask.objects.select_for_update().select_related("region").get(pk=task.pk)
+        task = VolunteerTask.objects.select_for_update(of=("self",)).select_related("region").get(pk=task.pk)
         if task.status != TaskStatus.OPEN:
             raise ValidationError(_("This task no longer takes sign-ups."))
         if not task_covers(task, volunteer):
@@ -233,7 +233,7 @@ def assign(*, by: User, task: VolunteerTask, volunteer: Volunteer) -> Assignment
 
 def _lock_assignment(by: User, assignment_id: int, version: int | None) -> Assignment:
     assignment = scope.get_visible_or_404(
-        Assignment.objects.select_for_update().select_related(
+        Assignment.objects.select_for_update(of=("self",)).select_related(
             "task__region", "task__organiser", "volunteer__user"
         ),
         by,
@@ -246,7 +246,7 @@ def _lock_assignment(by: User, assignment_id: int, version: int | None) -> Assig
 
 def _lock_for_organiser(by: User, assignment_id: int, version: int | None) -> Assignment:
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("task__region", "task__organiser", "volunteer__user")
         .filter(pk=assignment_id)
         .first()
