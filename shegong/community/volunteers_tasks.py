@@ -175,7 +175,11 @@ def sign_up(*, by: User, task: VolunteerTask) -> Assignment:
     if volunteer is None:
         raise ValidationError(_("Your account is not linked to an active volunteer."))
     with transaction.atomic(), set_actor(by):
-        task = VolunteerTask.objects.select_for_update(of=("self",)).select_related("region").get(pk=task.pk)
+        task = (
+            VolunteerTask.objects.select_for_update(of=("self",))
+            .select_related("region")
+            .get(pk=task.pk)
+        )
         if task.status != TaskStatus.OPEN:
             raise ValidationError(_("This task no longer takes sign-ups."))
         if not task_covers(task, volunteer):
