@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "shegong.juvenile",
     "shegong.institutions",
     "shegong.community",
+    "shegong.dashboard",
     "shegong.demo",
 ]
 
@@ -281,6 +282,8 @@ SHEGONG_CAP_PREPAID_MONTHS = env_int("SHEGONG_CAP_PREPAID_MONTHS", 12)
 SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE = env_int("SHEGONG_CAP_DEPOSIT_MONTHS_OF_BED_FEE", 12)
 SHEGONG_MEMBERSHIP_FEES_ALLOWED = env_bool("SHEGONG_MEMBERSHIP_FEES_ALLOWED", False)
 SHEGONG_CAP_MEMBERSHIP_FEE = env_int("SHEGONG_CAP_MEMBERSHIP_FEE", 0)
+# Exports of lists to .xlsx: at most this many rows (narrow the filters beyond).
+SHEGONG_EXPORT_MAX_ROWS = env_int("SHEGONG_EXPORT_MAX_ROWS", 100_000)
 # Custody warnings: a single movement at or above this many yuan is "large"; a refund is due by
 # the next working day after discharge; a closure is announced this many days ahead.
 SHEGONG_CUSTODY_LARGE_AMOUNT = env_int("SHEGONG_CUSTODY_LARGE_AMOUNT", 50000)

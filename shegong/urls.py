@@ -19,6 +19,7 @@ urlpatterns = [
     path("institutions/", include("shegong.institutions.urls")),
     path("community/", include("shegong.community.urls")),
     path("audit/", include("shegong.audit.urls")),
+    path("dashboard/", include("shegong.dashboard.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -11,10 +11,9 @@ from shegong.accounts import scope
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if scope.can_read_registry(request.user):
-        return redirect("people:list")
     if scope.can_see_aggregates(request.user):
-        return redirect("regions:coverage")
+        # Registry staff and viewers start from the figures of their area.
+        return redirect("dashboard:home")
     if scope.partner_agencies(request.user):
         # A partner agency's liaison works with their agency's referrals.
         return redirect("juvenile:referrals")

@@ -61,8 +61,11 @@ def child_page(
     queryset = child_list(fetched_by=fetched_by, filters=filters)
     count = queryset.count()
     start = (max(page, 1) - 1) * page_size
-    # Reddest first, then the most overdue visit: the order a director works through.
-    order = ["colour_rank", "next_visit_due", "person__name", "id"]
+    return list(in_working_order(queryset)[start : start + page_size]), count
+
+
+def in_working_order(queryset: QuerySet[ChildProfile]) -> QuerySet[ChildProfile]:
+    """Reddest first, then the most overdue visit: the order a director works through."""
     ranked = queryset.annotate(
         colour_rank=CaseWhen(
             *(When(colour=c, then=Value(r)) for c, r in DISPLAY_RANK.items()),
@@ -70,7 +73,7 @@ def child_page(
             output_field=IntegerField(),
         )
     )
-    return list(ranked.order_by(*order)[start : start + page_size]), count
+    return ranked.order_by("colour_rank", "next_visit_due", "person__name", "id")
 
 
 def get_child_for_user(user: Any, person_id: int, *, write: bool = False) -> ChildProfile:

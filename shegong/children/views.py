@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
 from shegong.people.views import no_file_page, open_file
@@ -51,10 +52,38 @@ def _filters(request: HttpRequest) -> selectors.ChildFilters:
     )
 
 
+def _export_columns() -> list[exports.Column]:
+    person = exports.person_of("person")
+
+    def director(child: ChildProfile) -> str:
+        return str(child.director) if child.director else ""
+
+    return [
+        exports.Column(_("colour card"), lambda c: c.get_colour_display() or _("not graded")),
+        exports.Column(_("name"), lambda c: c.person.name, width=12),
+        exports.Column(_("sex"), lambda c: c.person.get_sex_display(), width=6),
+        exports.Column(_("date of birth"), lambda c: c.person.birth_date, width=12),
+        exports.id_number_column(person),
+        exports.Column(_("township"), lambda c: getattr(c.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda c: c.person.region.name),
+        exports.Column(_("next visit due"), lambda c: c.next_visit_due, width=14),
+        exports.Column(_("next reassessment due"), lambda c: c.next_assessment_due, width=14),
+        exports.Column(_("responsible child director"), director),
+    ]
+
+
 @login_required
 def child_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
     filters = _filters(request)
+    if exports.requested(request):
+        children = selectors.child_list(fetched_by=request.user, filters=filters)
+        return exports.xlsx_response(
+            request,
+            title=_("Colour-card children"),
+            rows=selectors.in_working_order(children),
+            columns=_export_columns(),
+        )
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = selectors.child_page(
@@ -69,6 +98,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
         "colours": Colour.choices,
         "today": timezone.localdate(),
         "is_admin": scope.is_admin(request.user),
+        "can_reveal": scope.can_reveal(request.user),
     }
     template = "children/_results.html" if request.htmx else "children/child_list.html"
     return render(request, template, context)

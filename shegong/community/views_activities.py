@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.people.models import Person
 from shegong.regions.models import Region
@@ -79,6 +80,21 @@ def _run(request: HttpRequest, activity: Activity, action, success: str, anchor:
 # The list ------------------------------------------------------------------------------------
 
 
+def _export_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("date"), lambda a: a.date, width=12),
+        exports.Column(_("title"), lambda a: a.title, width=30),
+        exports.Column(_("kind"), lambda a: a.get_kind_display()),
+        exports.Column(_("status"), lambda a: a.get_status_display(), width=10),
+        exports.Column(_("township"), lambda a: getattr(a.region.parent, "name", "")),
+        exports.Column(_("organised by"), lambda a: a.region.name),
+        exports.Column(_("participants"), lambda a: a.participants_count, width=10),
+        exports.Column(_("head count"), lambda a: a.head_count, width=10),
+        exports.Column(_("person-times"), lambda a: a.counted_person_times, width=10),
+        exports.Column(_("volunteers"), lambda a: a.volunteers_count, width=10),
+    ]
+
+
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
@@ -95,6 +111,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         target=data.get("target") or "",
     )
     queryset = selectors.activity_list(fetched_by=request.user, filters=filters)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request, title=_("Activities"), rows=queryset, columns=_export_columns()
+        )
     page = Paginator(queryset, settings.SHEGONG_PAGE_SIZE).get_page(request.GET.get("page"))
     region = None
     if region_code.isdigit() and len(region_code) <= 12:

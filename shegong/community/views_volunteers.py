@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from shegong import exports
 from shegong.accounts import scope
+from shegong.people.crypto import mask_phone
 from shegong.regions.selectors import page_number, regions_under
 
 from . import volunteers, volunteers_selectors
@@ -49,12 +51,44 @@ def _filters(request: HttpRequest) -> VolunteerFilters:
     )
 
 
+def _export_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("name"), lambda v: v.name, width=12),
+        exports.Column(
+            _("phone"), lambda v: mask_phone(v.phone), full=lambda v: v.phone, field="phone"
+        ),
+        exports.Column(_("township"), lambda v: getattr(v.region.parent, "name", "")),
+        exports.Column(_("village"), lambda v: v.region.name),
+        exports.Column(_("skills"), lambda v: v.skills, width=24),
+        exports.Column(_("registered on the national system"), lambda v: _yes_no(v.registered)),
+        exports.Column(_("national volunteer number"), lambda v: v.national_number, width=18),
+        exports.Column(_("joined on"), lambda v: v.joined_on, width=12),
+        exports.Column(_("active"), lambda v: _yes_no(v.is_active), width=8),
+        exports.Column(_("approved hours"), lambda v: v.approved_hours, width=10),
+        exports.Column(_("tasks"), lambda v: v.task_count, width=8),
+    ]
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
 @login_required
 def volunteer_list(request: HttpRequest) -> HttpResponse:
+    wants_export = exports.requested(request)
     if scope.is_volunteer(request.user) and not scope.can_read_registry(request.user):
+        if wants_export:
+            raise Http404
         return redirect("community:my_tasks")
     scope.require_registry_reader(request.user)
     filters = _filters(request)
+    if wants_export:
+        return exports.xlsx_response(
+            request,
+            title=_("Volunteers"),
+            rows=volunteers_selectors.volunteer_list(fetched_by=request.user, filters=filters),
+            columns=_export_columns(),
+        )
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = volunteers_selectors.volunteer_page(
@@ -71,6 +105,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "regions": regions_under(scope.scope_for(request.user).read_prefixes),
             "can_create": bool(scope.scope_for(request.user).write_prefixes),
+            "can_reveal": scope.can_reveal(request.user),
         },
     )
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.people import selectors as people_selectors
 from shegong.regions.selectors import page_number
@@ -28,7 +29,29 @@ def _board_context(request: HttpRequest) -> dict:
         "now": now,
         "my_tier": selectors.viewer_tier(request.user),
         "refresh": settings.SHEGONG_ALARM_BOARD_REFRESH,
+        "can_reveal": scope.can_reveal(request.user),
     }
+
+
+def _export_columns() -> list[exports.Column]:
+    def user_name(user) -> str:
+        return str(user) if user else ""
+
+    return [
+        exports.Column(_("raised at"), lambda a: a.raised_at, width=17),
+        exports.Column(_("severity"), lambda a: a.get_severity_display(), width=8),
+        exports.Column(_("kind"), lambda a: a.get_kind_display()),
+        exports.Column(_("status"), lambda a: a.get_status_display(), width=10),
+        exports.Column(_("with"), lambda a: a.get_tier_display(), width=8),
+        exports.Column(_("name"), lambda a: a.person.name, width=12),
+        exports.phone_column(exports.person_of("person")),
+        exports.Column(_("township"), lambda a: getattr(a.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda a: a.person.region.name),
+        exports.Column(_("acknowledged at"), lambda a: a.acknowledged_at, width=17),
+        exports.Column(_("acknowledged by"), lambda a: user_name(a.acknowledged_by)),
+        exports.Column(_("resolved at"), lambda a: a.resolved_at, width=17),
+        exports.Column(_("outcome"), lambda a: a.get_outcome_display() if a.outcome else ""),
+    ]
 
 
 @login_required
@@ -36,6 +59,14 @@ def alarm_board(request: HttpRequest) -> HttpResponse:
     """The live alarm board: refreshes itself (htmx polling) so a station sees new and
     escalated alarms without reloading."""
     scope.require_registry_reader(request.user)
+    if exports.requested(request):
+        alarms = selectors.alarm_list(user=request.user, status=request.GET.get("status", ""))
+        return exports.xlsx_response(
+            request,
+            title=_("Alarms"),
+            rows=alarms.select_related("person__region__parent"),
+            columns=_export_columns(),
+        )
     context = _board_context(request)
     if request.htmx:
         return render(request, "devices/_board.html", context)

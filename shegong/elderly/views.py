@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.accounts.models import Programme
 from shegong.casework import services as casework_services
@@ -47,6 +48,27 @@ def _adjustment_labels() -> dict[str, str]:
     }
 
 
+def _export_columns() -> list[exports.Column]:
+    person = exports.person_of("person")
+    today = timezone.localdate()
+
+    def difficulty(profile: ElderlyProfile) -> str:
+        return "、".join(selectors.special_difficulty_reasons(profile, today=today))
+
+    return [
+        exports.Column(_("name"), lambda p: p.person.name, width=12),
+        exports.Column(_("sex"), lambda p: p.person.get_sex_display(), width=6),
+        exports.Column(_("age"), lambda p: p.person.age_on(today), width=6),
+        exports.id_number_column(person),
+        exports.phone_column(person),
+        exports.Column(_("township"), lambda p: getattr(p.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda p: p.person.region.name),
+        exports.Column(_("ability level"), lambda p: p.get_level_display() if p.level else ""),
+        exports.Column(_("special difficulty"), difficulty, width=30),
+        exports.Column(_("next reassessment due"), lambda p: p.next_assessment_due, width=14),
+    ]
+
+
 @login_required
 def elderly_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
@@ -56,6 +78,16 @@ def elderly_list(request: HttpRequest) -> HttpResponse:
         level=request.GET.get("level", "").strip(),
         overdue=request.GET.get("overdue") == "1",
     )
+    if exports.requested(request):
+        profiles = selectors.elderly_list(fetched_by=request.user, filters=filters)
+        return exports.xlsx_response(
+            request,
+            title=_("Elderly people"),
+            rows=profiles.select_related("person__region__parent").order_by(
+                "person__region_id", "person__name", "id"
+            ),
+            columns=_export_columns(),
+        )
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = selectors.elderly_page(
@@ -71,6 +103,7 @@ def elderly_list(request: HttpRequest) -> HttpResponse:
         "regions": regions_under(scope.scope_for(request.user).read_prefixes),
         "levels": Level.choices,
         "today": today,
+        "can_reveal": scope.can_reveal(request.user),
     }
     return render(request, "elderly/elderly_list.html", context)
 

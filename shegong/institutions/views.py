@@ -14,7 +14,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.people import idnumbers
 
@@ -48,6 +50,23 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     if not (scope.can_read_registry(request.user) or scope.works_for_organisation(request.user)):
         raise Http404
     institutions = selectors.institution_list(fetched_by=request.user)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Elderly-care institutions"),
+            rows=institutions.order_by("region_id", "name", "id"),
+            columns=[
+                exports.Column(pgettext("organisation", "name"), lambda i: i.name, width=28),
+                exports.Column(_("type"), lambda i: i.get_kind_display()),
+                exports.Column(_("region"), lambda i: i.region.name),
+                exports.Column(_("address"), lambda i: i.address, width=30),
+                exports.Column(_("operator"), lambda i: i.operator_name, width=20),
+                exports.Column(_("beds"), lambda i: i.beds_total, width=8),
+                exports.Column(_("nursing beds"), lambda i: i.beds_nursing, width=8),
+                exports.Column(_("star rating"), lambda i: i.star_rating, width=8),
+                exports.Column(_("status"), lambda i: i.get_status_display(), width=10),
+            ],
+        )
     return render(
         request,
         "institutions/list.html",

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.regions.models import Region
 from shegong.regions.selectors import page_number, regions_under
@@ -30,10 +31,40 @@ def _filters(request: HttpRequest) -> selectors.PeopleFilters:
     )
 
 
+def _export_columns() -> list[exports.Column]:
+    def categories(person: Person) -> str:
+        labels = [_("Elderly (60+)")] if person.is_elderly else []
+        labels += [_("Child (under 18)")] if person.is_minor else []
+        return "、".join([*labels, *(c.get_category_display() for c in person.categories.all())])
+
+    itself = exports.person_of("")
+    return [
+        exports.Column(_("name"), lambda p: p.name, width=12),
+        exports.Column(_("sex"), lambda p: p.get_sex_display(), width=6),
+        exports.Column(_("date of birth"), lambda p: p.birth_date, width=12),
+        exports.Column(_("age"), lambda p: p.age, width=6),
+        exports.id_number_column(itself),
+        exports.phone_column(itself),
+        exports.Column(_("township"), lambda p: p.region.parent.name if p.region.parent else ""),
+        exports.Column(_("village"), lambda p: p.region.name),
+        exports.Column(_("address"), lambda p: p.address, width=30),
+        exports.Column(_("categories"), categories, width=24),
+        exports.Column(_("status"), lambda p: p.get_status_display(), width=8),
+    ]
+
+
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
     filters = _filters(request)
+    if exports.requested(request):
+        people = selectors.person_list(fetched_by=request.user, filters=filters)
+        return exports.xlsx_response(
+            request,
+            title=_("People registry"),
+            rows=people.order_by("region_id", "name", "id"),
+            columns=_export_columns(),
+        )
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     items, count = selectors.person_page(

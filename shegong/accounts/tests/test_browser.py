@@ -31,6 +31,8 @@ def test_the_ui_is_chinese_by_default_and_switches_to_english(page, world):
     look(page, "login")
 
     log_in(page, "wang.director")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))  # staff start from their figures
+    page.goto("/people/")
     expect(page.locator("h1")).to_have_text(zh("People registry"))
     open_menu(page)
     page.get_by_role("button", name="English").click()
@@ -77,7 +79,7 @@ def test_a_district_admin_creates_a_user_with_a_role_and_resets_the_password(bro
     expect(page).to_have_url(re.compile(r"/accounts/otp/"))
     page.fill("#id_token", current_code(device))
     page.locator("main form [type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/people/$"))
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
     page.goto("/accounts/users/")
     look(page, "user-list")
@@ -111,5 +113,7 @@ def test_a_district_admin_creates_a_user_with_a_role_and_resets_the_password(bro
 
     newcomer = browsing.new_page()
     log_in(newcomer, "li.assistant", new_password)
+    expect(newcomer).to_have_url(re.compile(r"/dashboard/$"))
+    newcomer.goto("/people/")
     expect(newcomer.locator("h1")).to_have_text(zh("People registry"))
     expect(newcomer.locator("#results")).to_contain_text("欧阳外村")

@@ -143,6 +143,7 @@ def test_the_export_takes_the_filters_typed_into_the_live_search(page, world, di
     world.person("司马青云", world.village_a, born=dt.date(2015, 1, 30))
     world.person("诸葛远方", world.village_c, born=dt.date(1962, 11, 2))
     log_in(page, "wang.director")
+    page.goto("/people/")
     expect(page.locator("#results tbody tr")).to_have_count(2)
 
     page.fill("#q", "欧阳")  # the results update in place (HTMX), the page is not reloaded

@@ -1,0 +1,549 @@
+"""The dashboard figures of one area (a region-code prefix) and a period, counted in SQL.
+
+Every figure is an aggregate over rows of the programme apps; only numbers leave this module,
+so viewers see them too. Each function costs a fixed number of queries, however many people,
+visits or alarms there are: one aggregate per source for :func:`overview`, one grouped query
+per source for :func:`breakdown`.
+
+Definitions (area = region-code prefix, period = [start, end], dates in Asia/Shanghai):
+- coverage: stations, townships and villages of the area; staff = active memberships (of active
+  users) in the station roles; staffing_gaps = positions missing against the required staff of
+  each region (the coverage page's rule), summed;
+- colour cards: children's files by their current colour;
+- children_special: active people under 18 registered as children in difficulty or orphans
+  (困境儿童); children_left_behind: registered as left behind (留守儿童);
+- elderly_special: elderly files of people aged 60 or over meeting the special-difficulty rule
+  of ``shegong.elderly.selectors.special_difficulty_reasons``;
+- visits: visits in the period, visits_this_month: from the first of the month of ``end`` to
+  ``end`` (the justice-involved minors programme left out, as on the community overview);
+- visit_rate: the elderly monthly visit rate for the month of ``end``, from
+  ``shegong.elderly.visits.visit_rates`` (elderly_visit_due / elderly_visited are its parts);
+- alarms_open: alarms not yet acknowledged, alarms_unresolved: open or acknowledged (both as of
+  now); alarms_in_period: raised in the period; ack_median_seconds / ack_p90_seconds: time from
+  raising to acknowledging, over the alarms raised in the period that were acknowledged;
+- service_orders: orders created in the period, and of them per current status (orders_<status>);
+- cases: open cases by current stage (cases_<stage>), cases_closed: closed in the period,
+  cases_opened: opened in the period (juvenile cases left out);
+- activities, person-times, volunteers, resource links: the community overview's definitions
+  (``shegong.community.overview``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Substr, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shegong.accounts.models import Membership, Programme
+from shegong.casework.models import Case as SocialCase
+from shegong.casework.models import Stage, Visit
+from shegong.children.models import ChildProfile, Colour
+from shegong.community.overview import _sources as community_sources
+from shegong.devices.models import Alarm, AlarmStatus, Severity
+from shegong.elderly import visits as elderly_visits
+from shegong.elderly.models import (
+    ElderlyProfile,
+    LivingSituation,
+    OrderStatus,
+    ServiceOrder,
+)
+from shegong.elderly.models import (
+    Level as AbilityLevel,
+)
+from shegong.elderly.selectors import DISABLED_LEVELS, OLDEST_OLD_AGE
+from shegong.people.models import Category, Person, PersonCategory, PersonStatus
+from shegong.regions.models import PREFIX_LENGTH, Level, Region, Station, under_prefix
+from shegong.regions.selectors import REQUIRED_STAFF
+
+ZERO = Decimal(0)
+ADULT_AGE = 18
+CHILD_IN_DIFFICULTY = (Category.CHILD_IN_DIFFICULTY, Category.ORPHAN)
+# The roles that staff a station (the coverage page's required staff).
+STATION_ROLES = tuple(sorted({role for need in REQUIRED_STAFF.values() for role in need}))
+OPEN_STAGES = [stage for stage in Stage if stage != Stage.CLOSED]
+
+# Keys of :func:`overview` that are sums over the child regions: the rows of :func:`breakdown`
+# add up exactly to them. Rates, medians and percentiles are not additive.
+ADDITIVE: tuple[str, ...] = (
+    "stations",
+    "townships",
+    "villages",
+    "staff",
+    "staffing_gaps",
+    "colour_red",
+    "colour_orange",
+    "colour_blue",
+    "children_special",
+    "children_left_behind",
+    "elderly_special",
+    "visits",
+    "visits_this_month",
+    "elderly_visit_due",
+    "elderly_visited",
+    "alarms_open",
+    "alarms_unresolved",
+    "alarms_in_period",
+    "alarms_acknowledged",
+    "service_orders",
+    *(f"orders_{status}" for status in OrderStatus.values),
+    "cases_opened",
+    *(f"cases_{stage}" for stage in Stage.values),
+    "activities_held",
+    "person_times",
+    "volunteers",
+    "volunteers_registered",
+    "resource_links",
+    "resource_links_value",
+)
+
+# A district's rows are its townships, a township's its villages; a village has none.
+CHILD_LEVEL = {
+    PREFIX_LENGTH[Level.DISTRICT]: Level.TOWNSHIP,
+    PREFIX_LENGTH[Level.TOWNSHIP]: Level.VILLAGE,
+}
+LEVEL_OF_LENGTH = {length: level for level, length in PREFIX_LENGTH.items()}
+
+# Acknowledgement-time buckets of the alarms chart: (key, upper bound).
+ACK_BUCKETS = (
+    ("under_5m", dt.timedelta(minutes=5)),
+    ("under_15m", dt.timedelta(minutes=15)),
+    ("under_1h", dt.timedelta(hours=1)),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows one group of figures counts: ``path`` is the 12-digit region code of a row."""
+
+    path: str
+    queryset: QuerySet
+    aggregates: dict[str, Any]
+
+
+def _window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the current time zone."""
+    zone = timezone.get_current_timezone()
+    low = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return low, high
+
+
+def _staff_of(role: str) -> Coalesce:
+    staff = (
+        Membership.objects.filter(
+            region_id=OuterRef("code"), role=role, is_active=True, user__is_active=True
+        )
+        .order_by()
+        .values("region_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(staff, output_field=IntegerField()), Value(0))
+
+
+def _gaps() -> Case:
+    """Positions missing in a region against the required staff of its level."""
+    whens = []
+    for level, need in REQUIRED_STAFF.items():
+        missing = [Greatest(Value(n) - _staff_of(role), Value(0)) for role, n in need.items()]
+        total = missing[0]
+        for more in missing[1:]:
+            total = total + more
+        whens.append(When(level=level, then=total))
+    return Case(*whens, default=Value(0), output_field=IntegerField())
+
+
+def _special_elderly(today: dt.date) -> Q:
+    """The rule of ``special_difficulty_reasons`` as a condition on ``ElderlyProfile`` rows."""
+    special = Q(person__birth_date__lte=elderly_visits.years_before(today, OLDEST_OLD_AGE))
+    special |= Q(level__in=DISABLED_LEVELS) | Q(cognitive_impairment=True)
+    for situation in LivingSituation.values:
+        # living_situations is a JSON list of strings: its text holds each value in quotes.
+        special |= Q(living_situations__icontains=f'"{situation}"')
+    elderly = Q(person__birth_date__lte=elderly_visits.years_before(today, 60))
+    return elderly & special
+
+
+def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
+    today = timezone.localdate()
+    low, high = _window(start, end)
+    month_first = end.replace(day=1)
+    in_period = Q(visited_on__gte=start, visited_on__lte=end)
+    community = community_sources(("",), start, end)
+
+    def in_difficulty(categories) -> Exists:
+        return Exists(
+            PersonCategory.objects.filter(person_id=OuterRef("pk"), category__in=categories)
+        )
+
+    raised = Q(raised_at__gte=low, raised_at__lt=high)
+    created = Q(created_at__gte=low, created_at__lt=high)
+    return {
+        "stations": Source("region_id", Station.objects.all(), {"stations": Count("pk")}),
+        "regions": Source(
+            "code",
+            Region.objects.all(),
+            {
+                "townships": Count("pk", filter=Q(level=Level.TOWNSHIP)),
+                "villages": Count("pk", filter=Q(level=Level.VILLAGE)),
+                "staffing_gaps": Coalesce(Sum(_gaps()), Value(0)),
+            },
+        ),
+        "staff": Source(
+            "region_id",
+            Membership.objects.filter(is_active=True, user__is_active=True, role__in=STATION_ROLES),
+            {"staff": Count("pk")},
+        ),
+        "colours": Source(
+            "person__region_id",
+            ChildProfile.objects.exclude(colour=""),
+            {f"colour_{c}": Count("pk", filter=Q(colour=c)) for c in Colour.values},
+        ),
+        "children": Source(
+            "region_id",
+            Person.objects.filter(
+                status=PersonStatus.ACTIVE,
+                birth_date__gt=elderly_visits.years_before(today, ADULT_AGE),
+            ),
+            {
+                "children_special": Count("pk", filter=Q(in_difficulty(CHILD_IN_DIFFICULTY))),
+                "children_left_behind": Count(
+                    "pk", filter=Q(in_difficulty([Category.LEFT_BEHIND_CHILD]))
+                ),
+            },
+        ),
+        "elderly": Source(
+            "person__region_id",
+            ElderlyProfile.objects.all(),
+            {"elderly_special": Count("pk", filter=_special_elderly(today))},
+        ),
+        "visits": Source(
+            "person__region_id",
+            Visit.objects.filter(
+                visited_on__gte=min(start, month_first), visited_on__lte=end
+            ).exclude(programme=Programme.JUVENILE),
+            {
+                "visits": Count("pk", filter=in_period),
+                "visits_this_month": Count("pk", filter=Q(visited_on__gte=month_first)),
+            },
+        ),
+        "alarms": Source(
+            "person__region_id",
+            Alarm.objects.all(),
+            {
+                "alarms_open": Count("pk", filter=Q(status=AlarmStatus.OPEN)),
+                "alarms_unresolved": Count(
+                    "pk", filter=Q(status__in=[AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED])
+                ),
+                "alarms_in_period": Count("pk", filter=raised),
+                "alarms_acknowledged": Count(
+                    "pk", filter=raised & Q(acknowledged_at__isnull=False)
+                ),
+            },
+        ),
+        "orders": Source(
+            "person__region_id",
+            ServiceOrder.objects.filter(created),
+            {
+                "service_orders": Count("pk"),
+                **{f"orders_{s}": Count("pk", filter=Q(status=s)) for s in OrderStatus.values},
+            },
+        ),
+        "cases": Source(
+            "person__region_id",
+            SocialCase.objects.exclude(programme=Programme.JUVENILE).filter(
+                ~Q(stage=Stage.CLOSED)
+                | Q(closed_at__gte=low, closed_at__lt=high)
+                | Q(opened_at__gte=low, opened_at__lt=high)
+            ),
+            {
+                "cases_opened": Count("pk", filter=Q(opened_at__gte=low, opened_at__lt=high)),
+                **{f"cases_{s}": Count("pk", filter=Q(stage=s)) for s in OPEN_STAGES},
+                "cases_closed": Count(
+                    "pk", filter=Q(stage=Stage.CLOSED, closed_at__gte=low, closed_at__lt=high)
+                ),
+            },
+        ),
+        "activities": Source(
+            community["activities"][0],
+            community["activities"][1],
+            {"activities_held": Count("pk"), "person_times": Coalesce(Sum("person_times"), 0)},
+        ),
+        "volunteers": Source(
+            community["volunteers"][0],
+            community["volunteers"][1],
+            {
+                "volunteers": Count("pk"),
+                "volunteers_registered": Count("pk", filter=Q(registered=True)),
+            },
+        ),
+        "links": Source(
+            community["links"][0],
+            community["links"][1],
+            {
+                "resource_links": Count("pk"),
+                "resource_links_value": Coalesce(Sum("value"), Value(ZERO)),
+            },
+        ),
+    }
+
+
+def _area_region(area: str) -> Region:
+    """An unsaved region whose prefix is ``area`` (what ``visit_rates`` groups by)."""
+    return Region(code=area.ljust(12, "0"), level=LEVEL_OF_LENGTH[len(area)])
+
+
+def _percentiles(area: str, start: dt.date, end: dt.date, count: int) -> dict[str, int | None]:
+    """Median and 90th percentile (nearest rank) of the acknowledgement time, in seconds, of
+    the ``count`` alarms raised in the period and acknowledged: two ordered, sliced queries."""
+    low, high = _window(start, end)
+    waits = (
+        Alarm.objects.filter(
+            under_prefix("person__region_id", area),
+            raised_at__gte=low,
+            raised_at__lt=high,
+            acknowledged_at__isnull=False,
+        )
+        .annotate(wait=F("acknowledged_at") - F("raised_at"))
+        .order_by("wait")
+        .values_list("wait", flat=True)
+    )
+    middle = max(count - 1, 0) // 2
+    median_values = list(waits[middle : middle + (2 if count % 2 == 0 else 1)])
+    p90_rank = max(-(-9 * count // 10) - 1, 0)  # ceil(0.9 n) - 1, zero-based
+    p90_values = list(waits[p90_rank : p90_rank + 1])
+    median = None
+    if median_values:
+        median = round(sum(w.total_seconds() for w in median_values) / len(median_values))
+    p90 = round(p90_values[0].total_seconds()) if p90_values else None
+    return {"ack_median_seconds": median, "ack_p90_seconds": p90}
+
+
+def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Every dashboard figure of the region prefix ``area`` (6, 9 or 12 digits) over
+    [start, end], as a flat dict: the keys of :data:`ADDITIVE`, plus ``visit_rate`` (percent
+    of the elderly due a monthly visit who had one in the month of ``end``, None if nobody was
+    due), ``visit_target``, ``ack_median_seconds``, ``ack_p90_seconds`` and ``cases_by_stage``.
+    """
+    figures: dict[str, Any] = {}
+    for source in _sources(start, end).values():
+        inside = source.queryset.filter(under_prefix(source.path, area))
+        figures.update(inside.aggregate(**source.aggregates))
+    _rows, total = elderly_visits.visit_rates(rows=[_area_region(area)], month=end)
+    figures["elderly_visit_due"] = total.monthly
+    figures["elderly_visited"] = total.monthly_visited
+    figures["visit_rate"] = total.rate
+    figures["visit_target"] = elderly_visits.TARGET_RATE
+    figures.update(_percentiles(area, start, end, figures["alarms_acknowledged"]))
+    figures["cases_by_stage"] = {stage: figures[f"cases_{stage}"] for stage in Stage.values}
+    return figures
+
+
+def _grouped(source: Source, area: str, length: int):
+    return (
+        source.queryset.filter(under_prefix(source.path, area))
+        .annotate(row=Substr(source.path, 1, length))
+        .order_by()
+        .values("row")
+        .annotate(**source.aggregates)
+    )
+
+
+def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """One row per child region of ``area`` (``code``, ``name``, ``level``, ``own=False`` and
+    every :data:`ADDITIVE` figure), and a row ``own=True`` for the records of the area's own
+    level (a district's own centre, a township's own station) when it has any. For each
+    additive key the rows add up exactly to :func:`overview` of the area. A village → []."""
+    level = CHILD_LEVEL.get(len(area))
+    if level is None:
+        return []
+    own_code = area.ljust(12, "0")
+    found_regions = Region.objects.filter(
+        Q(under_prefix("code", area), level=level) | Q(code=own_code)
+    ).order_by("code")
+    children = [r for r in found_regions if r.code != own_code]
+    own_region = next((r for r in found_regions if r.code == own_code), _area_region(area))
+    length = len(area) + 3
+    own_key = area.ljust(length, "0")
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(key: str, region: Region | None, own: bool) -> dict[str, Any]:
+        blank: dict[str, Any] = dict.fromkeys(ADDITIVE, 0)
+        blank["resource_links_value"] = ZERO
+        return {
+            "code": region.code if region else key.ljust(12, "0"),
+            "name": region.name if region else key,
+            "level": region.level if region else LEVEL_OF_LENGTH.get(length, ""),
+            "own": own,
+            **blank,
+        }
+
+    for region in children:
+        rows[region.prefix] = row(region.prefix, region, False)
+    rows[own_key] = row(own_key, own_region, True)
+    rows[own_key]["name"] = _("%(name)s (own level)") % {"name": own_region.name or area}
+    for source in _sources(start, end).values():
+        for found in _grouped(source, area, length):
+            key = found.pop("row")
+            if key not in rows:
+                rows[key] = row(key, None, False)
+            rows[key].update(found)
+    # visit_rates groups by region prefix: the area's own level groups under "000", as here.
+    pseudo = [Region(code=key.ljust(12, "0"), level=LEVEL_OF_LENGTH[length]) for key in rows]
+    rates, _total = elderly_visits.visit_rates(rows=pseudo, month=end)
+    for found, rate in zip(rows.values(), rates, strict=True):
+        found["elderly_visit_due"] = rate.monthly
+        found["elderly_visited"] = rate.monthly_visited
+    own = rows[own_key]
+    if not any(own[key] for key in ADDITIVE):
+        del rows[own_key]
+    return list(rows.values())
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _month_of(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def _per_month(queryset: QuerySet, field: str, months: list[dt.date]) -> list[int]:
+    counts = dict.fromkeys(months, 0)
+    grouped = (
+        queryset.annotate(month=TruncMonth(field))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    for found in grouped:
+        counts[_month_of(found["month"])] = found["n"]
+    return [counts[month] for month in months]
+
+
+def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Chart data of the area and period (a fixed number of grouped queries):
+
+    - ``months``: the months of the period, "YYYY-MM";
+    - ``colour_cards``: ``regions`` (code, name: the child regions, or the village itself) and
+      per colour a list of counts in the same order (stacked bars);
+    - ``visits_per_month``, ``activities_per_month``: counts per month;
+    - ``alarms_per_month``: per severity a list of counts per month (alarms raised);
+    - ``ack_buckets``: alarms raised in the period by time to acknowledge (key, label, count);
+    - ``ability_levels``: elderly files per assessed ability level (level "" = not assessed).
+    """
+    months = _months(start, end)
+    sources = _sources(start, end)
+    low, high = _window(start, end)
+
+    level = CHILD_LEVEL.get(len(area))
+    regions = (
+        Region.objects.filter(under_prefix("code", area), level=level).order_by("code")
+        if level
+        else Region.objects.filter(code=area.ljust(12, "0"))
+    )
+    regions = list(regions)
+    length = len(area) + 3 if level else 12
+    colours = sources["colours"]
+    by_region = {found.pop("row"): found for found in _grouped(colours, area, length)}
+    colour_cards: dict[str, Any] = {
+        "regions": [{"code": r.code, "name": r.name} for r in regions],
+    }
+    for colour in Colour.values:
+        colour_cards[colour] = [
+            by_region.get(r.code[:length], {}).get(f"colour_{colour}", 0) for r in regions
+        ]
+
+    visits = Visit.objects.filter(
+        under_prefix("person__region_id", area), visited_on__gte=start, visited_on__lte=end
+    ).exclude(programme=Programme.JUVENILE)
+    activities = sources["activities"].queryset.filter(under_prefix("region_id", area))
+
+    alarms = Alarm.objects.filter(
+        under_prefix("person__region_id", area), raised_at__gte=low, raised_at__lt=high
+    )
+    per_severity = {severity: dict.fromkeys(months, 0) for severity in Severity.values}
+    grouped = (
+        alarms.annotate(month=TruncMonth("raised_at"))
+        .order_by()
+        .values("month", "severity")
+        .annotate(n=Count("pk"))
+    )
+    for found in grouped:
+        per_severity[found["severity"]][_month_of(found["month"])] = found["n"]
+
+    bucket_counts = {}
+    waited = Q(acknowledged_at__isnull=False)
+    for key, limit in ACK_BUCKETS:
+        bucket_counts[key] = Count(
+            "pk", filter=waited & Q(acknowledged_at__lt=F("raised_at") + limit)
+        )
+    last_limit = ACK_BUCKETS[-1][1]
+    bucket_counts["over_1h"] = Count(
+        "pk", filter=waited & Q(acknowledged_at__gte=F("raised_at") + last_limit)
+    )
+    bucket_counts["unacknowledged"] = Count("pk", filter=Q(acknowledged_at__isnull=True))
+    buckets = alarms.aggregate(**bucket_counts)
+    # Cumulative bounds counted above; the chart wants disjoint buckets.
+    cumulative = [buckets[key] for key, _limit in ACK_BUCKETS]
+    disjoint = [cumulative[0]] + [b - a for a, b in zip(cumulative, cumulative[1:], strict=False)]
+    labels = {
+        "under_5m": _("Under 5 minutes"),
+        "under_15m": _("5 to 15 minutes"),
+        "under_1h": _("15 to 60 minutes"),
+        "over_1h": _("Over an hour"),
+        "unacknowledged": _("Not acknowledged"),
+    }
+    counts = dict(zip([key for key, _limit in ACK_BUCKETS], disjoint, strict=True))
+    counts["over_1h"] = buckets["over_1h"]
+    counts["unacknowledged"] = buckets["unacknowledged"]
+
+    levels = dict(
+        ElderlyProfile.objects.filter(under_prefix("person__region_id", area))
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("pk"))
+    )
+    ability_levels = [
+        {"level": value, "label": str(label), "count": levels.get(value, 0)}
+        for value, label in [*AbilityLevel.choices, ("", _("Not assessed"))]
+    ]
+
+    return {
+        "months": [month.strftime("%Y-%m") for month in months],
+        "colour_cards": colour_cards,
+        "visits_per_month": _per_month(visits, "visited_on", months),
+        "alarms_per_month": {
+            severity: [per_severity[severity][m] for m in months] for severity in Severity.values
+        },
+        "severities": [{"key": value, "label": str(label)} for value, label in Severity.choices],
+        "ack_buckets": [{"key": key, "label": labels[key], "count": counts[key]} for key in labels],
+        "ability_levels": ability_levels,
+        "activities_per_month": _per_month(activities, "date", months),
+    }
