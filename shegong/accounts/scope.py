@@ -163,19 +163,18 @@ def partner_agencies(user: Any) -> list[int]:
 
 # Members of an organisation (an elderly-care institution's operators, a custodian bank's
 # officers) reach that organisation's records wherever they are, and nothing else. The app that
-# knows the organisations registers, per model and role, a Q for a user; ``writes`` says whether
-# the role may also change those records through the gate.
+# knows the organisations registers, per model and role, the lookup path from the model to the
+# user (``"operators"``, ``"account__bank__officers"`` …); ``writes`` says whether the role may
+# also change those records through the gate.
 ORG_ROLES = frozenset({Role.INSTITUTION_OPERATOR, Role.BANK_OFFICER})
 # Roles that reach registered records through their own membership (organisation members, and a
 # volunteer their own record, tasks and hours).
 REACH_ROLES = ORG_ROLES | {Role.VOLUNTEER}
-ORG_ACCESS: dict[tuple[type, str], tuple[Callable[[Any], Q], bool]] = {}
+ORG_ACCESS: dict[tuple[type, str], tuple[str, bool]] = {}
 
 
-def register_org_access(
-    model: type, role: str, q_for_user: Callable[[Any], Q], *, writes: bool = False
-) -> None:
-    ORG_ACCESS[(model, role)] = (q_for_user, writes)
+def register_org_access(model: type, role: str, path: str, *, writes: bool = False) -> None:
+    ORG_ACCESS[(model, role)] = (path, writes)
 
 
 def _org_condition(model: type, user: Any, roles: frozenset[str], write: bool) -> Q | None:
@@ -184,7 +183,9 @@ def _org_condition(model: type, user: Any, roles: frozenset[str], write: bool) -
         found = ORG_ACCESS.get((model, role))
         if found is None or (write and not found[1]):
             continue
-        q = found[0](user)
+        # A subquery, not a join: a join over a many-to-many would repeat rows when OR-ed with
+        # the region rule of a user who also holds a registry role.
+        q = Q(pk__in=model.objects.filter(**{found[0]: user}).values("pk"))
         condition = q if condition is None else condition | q
     return condition
 

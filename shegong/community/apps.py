@@ -10,7 +10,6 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from auditlog.registry import auditlog
-        from django.db.models import Q
 
         from shegong.accounts.models import Role
         from shegong.accounts.scope import register_org_access
@@ -36,21 +35,12 @@ class CommunityConfig(AppConfig):
             auditlog.register(model)
 
         # A volunteer reaches their own record, the tasks they signed up for and their own
-        # assignments (and logs hours on them); nothing else. Subqueries, not joins, so an OR
-        # with a region rule never repeats rows.
-        def own(model, path: str):
-            def q_for_user(user) -> Q:
-                return Q(pk__in=model.objects.filter(**{path: user}).values("pk"))
-
-            return q_for_user
-
+        # assignments (and logs hours on them); nothing else.
         volunteer = Role.VOLUNTEER
-        register_org_access(models.Volunteer, volunteer, own(models.Volunteer, "user"))
+        register_org_access(models.Volunteer, volunteer, "user")
         register_org_access(
             models.VolunteerTask,
             volunteer,
-            own(models.VolunteerTask, "assignments__volunteer__user"),
+            "assignments__volunteer__user",
         )
-        register_org_access(
-            models.Assignment, volunteer, own(models.Assignment, "volunteer__user"), writes=True
-        )
+        register_org_access(models.Assignment, volunteer, "volunteer__user", writes=True)

@@ -121,7 +121,7 @@ class Overview:
     rows: list[Row] = field(default_factory=list)
 
 
-def _sources(area: tuple[str, ...], start: dt.date, end: dt.date) -> dict[str, Any]:
+def figure_sources(area: tuple[str, ...], start: dt.date, end: dt.date) -> dict[str, Any]:
     """The rows each figure counts, as querysets (region path, queryset)."""
     return {
         "activities": (
@@ -277,7 +277,7 @@ def _has_figures(row: Row) -> bool:
 
 def community_overview(*, area: tuple[str, ...], start: dt.date, end: dt.date) -> Overview:
     """The figures of ``area`` (region prefixes the caller may see) for [start, end]."""
-    sources = _sources(area, start, end)
+    sources = figure_sources(area, start, end)
     return Overview(
         area=area,
         start=start,

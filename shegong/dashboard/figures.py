@@ -57,7 +57,7 @@ from shegong.accounts.models import Membership, Programme
 from shegong.casework.models import Case as SocialCase
 from shegong.casework.models import Stage, Visit
 from shegong.children.models import ChildProfile, Colour
-from shegong.community.overview import _sources as community_sources
+from shegong.community.overview import figure_sources as community_sources
 from shegong.devices.models import Alarm, AlarmStatus, Severity
 from shegong.elderly import visits as elderly_visits
 from shegong.elderly.models import (

@@ -40,13 +40,13 @@ class InstitutionsConfig(AppConfig):
             (models.RectificationItem, "inspection__institution__operators"),
             (models.RectificationFollowUp, "item__inspection__institution__operators"),
         ):
-            register_org_access(model, operator, _member_of(model, path), writes=True)
+            register_org_access(model, operator, path, writes=True)
         for model, path in (
             (models.Inspection, "institution__operators"),
             (models.BankStatement, "account__institution__operators"),
             (models.StatementLine, "statement__account__institution__operators"),
         ):
-            register_org_access(model, operator, _member_of(model, path))
+            register_org_access(model, operator, path)
         # A bank officer: the accounts their bank holds and those accounts' ledgers (and the
         # institution's public facts). Never a resident: no Resident or Person is registered.
         for model, path in (
@@ -54,22 +54,11 @@ class InstitutionsConfig(AppConfig):
             (models.CustodyAccount, "bank__officers"),
             (models.LedgerEntry, "account__bank__officers"),
         ):
-            register_org_access(model, officer, _member_of(model, path))
+            register_org_access(model, officer, path)
         # The bank uploads statements of the accounts it holds. It records no ledger entry:
         # confirming one (services in reconcile.py) checks the officer's bank itself.
         for model, path in (
             (models.BankStatement, "account__bank__officers"),
             (models.StatementLine, "statement__account__bank__officers"),
         ):
-            register_org_access(model, officer, _member_of(model, path), writes=True)
-
-
-def _member_of(model, path: str):
-    """A subquery, not a join: a join over the many-to-many would repeat rows when OR-ed with
-    the region rule of a user who also holds a registry role."""
-    from django.db.models import Q
-
-    def q_for_user(user) -> Q:
-        return Q(pk__in=model.objects.filter(**{path: user}).values("pk"))
-
-    return q_for_user
+            register_org_access(model, officer, path, writes=True)
