@@ -86,3 +86,4 @@ api.add_router("/institutions", "shegong.institutions.api.router")
 api.add_router("/community", "shegong.community.api.router")
 api.add_router("", "shegong.casework.api.router")  # /cases/{id}, /visits
 api.add_router("/stats", "shegong.dashboard.api.router")
+api.add_router("/reports", "shegong.reports.api.router")

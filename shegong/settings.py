@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shegong.institutions",
     "shegong.community",
     "shegong.dashboard",
+    "shegong.reports",
     "shegong.demo",
 ]
 
@@ -222,6 +223,28 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": _huey_immediate,
         "consumer": {"workers": env_int("HUEY_WORKERS", 2), "worker_type": "thread"},
+    }
+
+# The dashboard's figures cache (aggregates only, never personal data), shared by the web
+# processes and the worker that keeps it warm: Redis when REDIS_URL is set, else files under
+# var/. Tests keep their own, per process.
+if env_bool("SHEGONG_TESTING", False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": env_str("SHEGONG_CACHE_PREFIX", "shegong"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     }
 
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -20,6 +20,7 @@ urlpatterns = [
     path("community/", include("shegong.community.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("dashboard/", include("shegong.dashboard.urls")),
+    path("reports/", include("shegong.reports.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]
