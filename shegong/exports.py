@@ -45,7 +45,8 @@ from shegong.regions.models import Region
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_ROWS = 100_000
 # Query parameters that steer the export, not the list: never shown as "filters applied".
-CONTROL_PARAMS = frozenset({"export", "unmasked", "page"})
+# ``part`` picks one of several lists shown on one page (an institution's residents or ledger).
+CONTROL_PARAMS = frozenset({"export", "unmasked", "page", "part"})
 # Text a spreadsheet would run as a formula (CSV/formula injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_ROW = 4

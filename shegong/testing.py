@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from openpyxl import load_workbook
 
 from shegong.accounts import scope
 
@@ -26,3 +28,14 @@ def login(client: Client, user) -> Client:
 
 def is_chinese(text: str) -> bool:
     return bool(CJK.search(text))
+
+
+XLSX_HEADER_ROW = 4  # title, filters, who exported: the header row below them (shegong.exports)
+
+
+def xlsx_rows(response) -> list[tuple]:
+    """The data rows of an exported list (``?export=xlsx``), below its title block and header."""
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return list(sheet.iter_rows(min_row=XLSX_HEADER_ROW + 1, values_only=True))

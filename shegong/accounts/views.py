@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shegong import exports
+
 from . import scope, selectors, services
 from .forms import MembershipForm, TokenForm, UserCreateForm
 
@@ -65,11 +67,31 @@ def _admin_only(request: HttpRequest) -> None:
         raise Http404
 
 
+def _user_columns() -> list[exports.Column]:
+    def roles(user) -> str:
+        return "\n".join(
+            f"{m.get_role_display()} · {m.region.name}"
+            + ("" if m.is_active else " (" + _("inactive") + ")")
+            for m in user.memberships.all()
+        )
+
+    return [
+        exports.Column(_("user name"), lambda u: u.username, width=16),
+        exports.Column(_("full name"), lambda u: u.full_name, width=12),
+        exports.Column(_("roles"), roles, width=36),
+        exports.Column(_("status"), lambda u: _("active") if u.is_active else _("deactivated")),
+        exports.Column(_("last login"), lambda u: u.last_login, width=17),
+        exports.Column(_("date joined"), lambda u: u.date_joined, width=17),
+    ]
+
+
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     q = request.GET.get("q", "").strip()
     users = selectors.users_for_admin(fetched_by=request.user, q=q)
+    if exports.requested(request):
+        return exports.xlsx_response(request, title=_("Users"), rows=users, columns=_user_columns())
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {"users": page, "page": page, "q": q})
 

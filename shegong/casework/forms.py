@@ -91,3 +91,31 @@ class CaseOpenForm(forms.Form):
     )
     title = forms.CharField(label=_("title"), max_length=200, required=False, widget=_line())
     reason = forms.CharField(label=_("reason for opening"), widget=_text(3))
+
+
+class PeriodFilterForm(forms.Form):
+    """A list's ``?from=`` and ``?to=`` (the dashboard passes its period so): a bad date is
+    reported on its field and left out of the filters. The names are Python keywords, so the
+    fields are added by name."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = forms.DateField(
+            label=_("from"), required=False, widget=DateInput(attrs={"id": "from"})
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("to"), required=False, widget=DateInput(attrs={"id": "to"})
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end and start > end:
+            self.add_error("to", _("The end date is before the start date."))
+        return data
+
+    def period(self) -> tuple:
+        """(from, to): the dates that parsed, ``None`` for a missing or bad one."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return data.get("from"), data.get("to")

@@ -15,11 +15,12 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from shegong.accounts import scope
-from shegong.accounts.models import Membership, Role, User
+from shegong.accounts.models import Membership, Programme, Role, User
 from shegong.regions.models import under_prefix
 
 from .models import (
@@ -31,6 +32,7 @@ from .models import (
     PlanTask,
     Stage,
     Visit,
+    VisitMode,
 )
 
 # Who approves assessments, plans and closures for the villages under them.
@@ -98,30 +100,129 @@ def can_read_confidential(user: Any, case: Case) -> bool:
 # ---- lists ----------------------------------------------------------------------------------
 
 
+def period_q(field: str, start: dt.date | None, end: dt.date | None) -> Q:
+    """Rows whose datetime ``field`` falls on the local days ``start`` to ``end`` (either may be
+    missing): [start 00:00, the day after end 00:00) in the current time zone, the window the
+    dashboard counts in, as a range the index on the column serves."""
+    zone = timezone.get_current_timezone()
+    q = Q()
+    if start:
+        q &= Q(**{f"{field}__gte": dt.datetime.combine(start, dt.time.min, tzinfo=zone)})
+    if end:
+        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+        q &= Q(**{f"{field}__lt": after})
+    return q
+
+
+def region_q(field: str, region: str) -> Q:
+    """Rows under the region-code prefix ``region`` (nothing to narrow when it is not one)."""
+    if region.isdigit() and len(region) <= 12:
+        return under_prefix(field, region)
+    return Q()
+
+
+def programme_q(user: Any, programme: str, *, region_field: str = "person__region__code") -> Q:
+    """Which programmes' rows a list shows. A closed programme (the justice-involved minors)
+    only when asked for by name, and then only where the user works in it; without a choice,
+    every other programme — what the dashboard counts."""
+    if programme in scope.CLOSED_PROGRAMMES:
+        area = Q(pk__in=[])
+        for prefix in scope.scope_for(user).programme(programme):
+            area |= under_prefix(region_field, prefix)
+        return Q(programme=programme) & area
+    if programme:
+        return Q(programme=programme)
+    return ~Q(programme__in=scope.CLOSED_PROGRAMMES)
+
+
+def programme_choices(user: Any) -> list[tuple[str, str]]:
+    """The programmes a list offers the user: closed ones only to those who work in them."""
+    return [
+        (value, label)
+        for value, label in Programme.choices
+        if value not in scope.CLOSED_PROGRAMMES or scope.works_in_programme(user, value)
+    ]
+
+
+def offers_closed_programme(user: Any) -> bool:
+    return any(scope.works_in_programme(user, name) for name in scope.CLOSED_PROGRAMMES)
+
+
+# Which date of a case ``CaseFilters.date_from`` / ``date_to`` apply to.
+CASE_DATES = ("opened", "closed")
+
+
 @dataclass
 class CaseFilters:
-    stage: str = ""
+    stage: str = ""  # a stage, "open" for every stage but closed, "" for all
     programme: str = ""
     q: str = ""
     mine: bool = False
+    region: str = ""
+    dates: str = "opened"  # one of CASE_DATES
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 def case_list(*, fetched_by: Any, filters: CaseFilters) -> QuerySet[Case]:
-    """Cases the user may see, filtered; open cases first, newest first."""
+    """Cases the user may see, filtered; newest first. The justice-involved minors' cases
+    only when that programme is chosen (see :func:`programme_q`)."""
     queryset = scope.visible(Case.objects.all(), fetched_by)
+    queryset = queryset.filter(programme_q(fetched_by, filters.programme))
     if filters.stage == "open":
         queryset = queryset.exclude(stage=Stage.CLOSED)
     elif filters.stage:
         queryset = queryset.filter(stage=filters.stage)
-    if filters.programme:
-        queryset = queryset.filter(programme=filters.programme)
     if filters.q:
         queryset = queryset.filter(person__name__contains=filters.q)
     if filters.mine:
         queryset = queryset.filter(_owned_or_assigned(fetched_by))
+    queryset = queryset.filter(region_q("person__region__code", filters.region))
+    field = "closed_at" if filters.dates == "closed" else "opened_at"
+    queryset = queryset.filter(period_q(field, filters.date_from, filters.date_to))
     return queryset.select_related(
         "person", "person__region", "person__region__parent", "owner"
     ).order_by("-opened_at", "-id")
+
+
+@dataclass
+class VisitFilters:
+    programme: str = ""
+    region: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    mode: str = ""
+    worker: int | None = None
+    q: str = ""
+
+
+def visit_list(*, fetched_by: Any, filters: VisitFilters) -> QuerySet[Visit]:
+    """Visits the user may see, newest first. Like the dashboard's visit count, the
+    justice-involved minors' visits only when that programme is chosen."""
+    queryset = scope.visible(Visit.objects.all(), fetched_by)
+    queryset = queryset.filter(
+        programme_q(fetched_by, filters.programme),
+        region_q("person__region__code", filters.region),
+    )
+    if filters.date_from:
+        queryset = queryset.filter(visited_on__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(visited_on__lte=filters.date_to)
+    if filters.mode in VisitMode.values:
+        queryset = queryset.filter(mode=filters.mode)
+    if filters.worker:
+        queryset = queryset.filter(visited_by_id=filters.worker)
+    if filters.q:
+        queryset = queryset.filter(person__name__contains=filters.q)
+    return queryset.select_related(
+        "person", "person__region", "person__region__parent", "visited_by", "case"
+    ).order_by("-visited_on", "-id")
+
+
+def visit_workers(*, fetched_by: Any) -> QuerySet[User]:
+    """Who made the visits the user may see (the visit list's worker filter)."""
+    visits = scope.visible(Visit.objects.all(), fetched_by).filter(programme_q(fetched_by, ""))
+    return User.objects.filter(pk__in=visits.values("visited_by_id")).order_by("username")
 
 
 def _owned_or_assigned(user: Any) -> Q:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_visits
 
 app_name = "casework"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("my-work/", views.my_work, name="my_work"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("cases/", views.case_list, name="cases"),
+    path("visits/", views_visits.visit_list, name="visits"),
     path("cases/new/", views.case_open, name="open"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/move/", views.case_move, name="move"),

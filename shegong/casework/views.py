@@ -18,15 +18,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
-from shegong.accounts.models import Programme, User
+from shegong.accounts.models import User
 from shegong.people import selectors as people_selectors
 from shegong.people import services as people_services
+from shegong.regions.selectors import regions_under
 
-from . import selectors, services
-from .forms import CaseOpenForm, NoteForm, PlanForm, TaskForm, VisitForm
+from . import selectors, services, work_export
+from .forms import CaseOpenForm, NoteForm, PeriodFilterForm, PlanForm, TaskForm, VisitForm
 from .models import (
     STAGE_ORDER,
     Approval,
@@ -84,25 +87,72 @@ def _user_from(request: HttpRequest, name: str) -> User:
 # ---- lists ----------------------------------------------------------------------------------
 
 
+CASE_FILTER_LABELS = {
+    "stage": gettext_lazy("Stage"),
+    "programme": gettext_lazy("Programme"),
+    "mine": gettext_lazy("Mine"),
+    "dates": gettext_lazy("Dates"),
+}
+
+
+def _case_export_columns() -> list[exports.Column]:
+    person = exports.person_of("person")
+    return [
+        exports.Column(_("name"), lambda c: c.person.name, width=12),
+        exports.id_number_column(person),
+        exports.Column(_("township"), lambda c: getattr(c.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda c: c.person.region.name),
+        exports.Column(_("programme"), lambda c: c.get_programme_display()),
+        exports.Column(_("stage"), lambda c: c.get_stage_display(), width=10),
+        exports.Column(_("title"), lambda c: c.title, width=20),
+        exports.Column(_("case owner"), lambda c: c.owner.display_name),
+        exports.Column(_("opened at"), lambda c: c.opened_at, width=17),
+        exports.Column(_("closed at"), lambda c: c.closed_at, width=17),
+    ]
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases in the user's area. Besides stage, programme, name and "mine" it takes the
+    dashboard's filters: ``region`` and ``from``/``to`` on the date chosen by ``dates``
+    (``opened``, the default, or ``closed``); ``stage=all`` is every stage."""
     scope.require_registry_reader(request.user)
+    period = PeriodFilterForm(request.GET)
+    date_from, date_to = period.period()
+    stage = request.GET.get("stage", "open").strip()
+    dates = request.GET.get("dates", "").strip()
     filters = selectors.CaseFilters(
-        stage=request.GET.get("stage", "open").strip(),
+        stage="" if stage == "all" else stage,
         programme=request.GET.get("programme", "").strip(),
         q=request.GET.get("q", "").strip(),
         mine=request.GET.get("mine") == "1",
+        region=request.GET.get("region", "").strip(),
+        dates=dates if dates in selectors.CASE_DATES else "opened",
+        date_from=date_from,
+        date_to=date_to,
     )
-    paginator = Paginator(
-        selectors.case_list(fetched_by=request.user, filters=filters), settings.SHEGONG_PAGE_SIZE
-    )
+    cases = selectors.case_list(fetched_by=request.user, filters=filters)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Cases"),
+            rows=cases,
+            columns=_case_export_columns(),
+            filter_labels=CASE_FILTER_LABELS,
+        )
+    paginator = Paginator(cases, settings.SHEGONG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
         "cases": page.object_list,
         "filters": filters,
+        "form": period,
         "stages": Stage.choices,
-        "programmes": Programme.choices,
+        "programmes": selectors.programme_choices(request.user),
+        # Without a choice the lists leave the closed programmes out: say so to their workers.
+        "programmes_closed": selectors.offers_closed_programme(request.user),
+        "regions": regions_under(scope.scope_for(request.user).read_prefixes),
+        "can_reveal": scope.can_reveal(request.user),
     }
     return render(request, "casework/case_list.html", context)
 
@@ -124,6 +174,17 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "elderly_visits": _elderly_visits_due(request.user, today),
         "overdue_checks": _overdue_guardianship_checks(request.user, today),
     }
+    if exports.requested(request):
+        rows = work_export.work_rows(
+            context["work"],
+            days=context["days"],
+            overdue_orders=context["overdue_orders"],
+            overdue_checks=context["overdue_checks"],
+            elderly_visits=context["elderly_visits"],
+        )
+        return exports.xlsx_response(
+            request, title=_("My work"), rows=rows, columns=work_export.work_columns()
+        )
     return render(request, "casework/my_work.html", context)
 
 

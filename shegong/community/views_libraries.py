@@ -20,10 +20,11 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.regions.selectors import page_number, regions_under
 
-from . import libraries, libraries_links, libraries_services
+from . import export_columns, libraries, libraries_links, libraries_services
 from .forms_libraries import (
     GraduateForm,
     IncubationForm,
@@ -82,8 +83,8 @@ def _page(request: HttpRequest, page_of, filters) -> dict:
 
 def _counts_or_404(request: HttpRequest, template: str) -> HttpResponse:
     """Viewers see the library's figures, never its entries; anyone else outside the registry
-    gets the same 404 as for a missing page."""
-    if not scope.can_see_aggregates(request.user):
+    gets the same 404 as for a missing page (and so does a viewer asking for an export)."""
+    if not scope.can_see_aggregates(request.user) or exports.requested(request):
         raise Http404
     return render(request, template, {"counts": libraries.library_counts(request.user)})
 
@@ -107,11 +108,20 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         start=parse_date(get.get("from", "").strip()),
         end=parse_date(get.get("to", "").strip()),
     )
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Organisation library"),
+            rows=libraries.organisation_list(fetched_by=request.user, filters=filters),
+            columns=export_columns.organisation_columns(),
+            filter_labels=export_columns.LIBRARY_FILTER_LABELS,
+        )
     context = _page(request, libraries.organisation_page, filters)
     context.update(
         kinds=OrganisationKind.choices,
         statuses=OrganisationStatus.choices,
         can_add=libraries.may_add(request.user),
+        can_reveal=scope.can_reveal(request.user),
     )
     return render(request, "community/organisation_list.html", context)
 
@@ -292,6 +302,14 @@ def professional_list(request: HttpRequest) -> HttpResponse:
         region=libraries.region_filter(get.get("region", "")),
         organisation=_int(get.get("organisation")),
     )
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Professionals"),
+            rows=libraries.professional_list(fetched_by=request.user, filters=filters),
+            columns=export_columns.professional_columns(),
+            filter_labels=export_columns.LIBRARY_FILTER_LABELS,
+        )
     context = _page(request, libraries.professional_page, filters)
     organisation = None
     if filters.organisation is not None:
@@ -301,6 +319,7 @@ def professional_list(request: HttpRequest) -> HttpResponse:
         professions=Profession.choices,
         organisation=organisation,
         can_add=libraries.may_add(request.user),
+        can_reveal=scope.can_reveal(request.user),
     )
     return render(request, "community/professional_list.html", context)
 
@@ -391,6 +410,14 @@ def link_list(request: HttpRequest) -> HttpResponse:
         region=libraries.region_filter(get.get("region", "")),
     )
     queryset = libraries_links.link_list(fetched_by=request.user, filters=filters)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Resource links"),
+            rows=queryset.select_related("region__parent"),
+            columns=export_columns.link_columns(),
+            filter_labels=export_columns.LIBRARY_FILTER_LABELS,
+        )
     page = Paginator(queryset, settings.SHEGONG_PAGE_SIZE).get_page(page_number(get))
     library = libraries.organisation_library(request.user)
     context = {

@@ -14,9 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.regions.selectors import page_number, regions_under
 
+from . import export_columns
 from . import volunteers_selectors as selectors
 from . import volunteers_tasks as tasks
 from .forms_volunteers import TaskForm
@@ -34,6 +36,8 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     if scope.is_volunteer(request.user) and not scope.can_read_registry(request.user):
+        if exports.requested(request):
+            raise Http404
         return redirect("community:my_tasks")
     scope.require_registry_reader(request.user)
     filters = TaskFilters(
@@ -43,6 +47,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
         region=request.GET.get("region", ""),
     )
     queryset = selectors.task_list(fetched_by=request.user, filters=filters)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Volunteer tasks"),
+            rows=queryset.select_related("region__parent"),
+            columns=export_columns.task_columns(),
+        )
     page = Paginator(queryset, settings.SHEGONG_PAGE_SIZE).get_page(page_number(request.GET))
     return render(
         request,

@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from shegong import exports
 from shegong.accounts import scope
 
-from . import training
+from . import export_columns, training
 from .forms_volunteers import CourseForm, TrainingSessionForm
 from .models import TrainingSession
 from .views_volunteers import add_errors
@@ -28,11 +30,19 @@ def _ids(values: list[str]) -> list[int]:
 @login_required
 def training_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
+    courses = training.course_list(fetched_by=request.user)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Training courses"),
+            rows=courses.annotate(total_hours=Sum("sessions__hours")).order_by("-pk"),
+            columns=export_columns.course_columns(),
+        )
     return render(
         request,
         "community/training_list.html",
         {
-            "courses": training.course_list(fetched_by=request.user),
+            "courses": courses,
             "can_create": bool(scope.scope_for(request.user).write_prefixes),
         },
     )

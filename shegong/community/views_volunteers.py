@@ -23,7 +23,7 @@ from shegong.accounts import scope
 from shegong.people.crypto import mask_phone
 from shegong.regions.selectors import page_number, regions_under
 
-from . import volunteers, volunteers_selectors
+from . import export_columns, volunteers, volunteers_selectors
 from .forms_volunteers import VolunteerForm
 from .models import Assignment, Volunteer
 from .volunteers_selectors import VolunteerFilters
@@ -262,12 +262,17 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         scope.visible(Volunteer.objects.filter(user=user), user).select_related("region").first()
     )
     context: dict = {"volunteer": volunteer}
-    if volunteer is not None:
-        assignments = (
-            scope.visible(Assignment.objects.filter(volunteer=volunteer), user)
-            .select_related("task__region", "task__person__region")
-            .order_by("-task__date", "-pk")
+    if exports.requested(request):
+        if volunteer is None:
+            raise Http404
+        return exports.xlsx_response(
+            request,
+            title=_("My volunteer tasks"),
+            rows=_own_assignments(user, volunteer),
+            columns=export_columns.my_task_columns(),
         )
+    if volunteer is not None:
+        assignments = _own_assignments(user, volunteer)
         context.update(
             {
                 "rows": [{"assignment": a, "can_log": may_log(a)} for a in assignments],
@@ -277,3 +282,11 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "community/my_tasks.html", context)
+
+
+def _own_assignments(user, volunteer: Volunteer):
+    return (
+        scope.visible(Assignment.objects.filter(volunteer=volunteer), user)
+        .select_related("task__region", "task__person__region")
+        .order_by("-task__date", "-pk")
+    )

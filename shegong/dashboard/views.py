@@ -1,11 +1,13 @@
 """The home dashboard: every figure of the user's area (or of a township or village in it) for a
 period, grouped by programme, with charts, a row per township or village that opens the same
-dashboard one level down, and (for staff, never for viewers) a link from each figure to the list
-behind it. The numbers all come from :mod:`shegong.dashboard.figures`."""
+dashboard one level down, and (for staff, never for viewers) a link from each figure — card or
+table cell — to the list behind it, filtered so that the list counts the figure. The numbers all
+come from :mod:`shegong.dashboard.figures`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -44,15 +46,22 @@ class Group:
 
 
 class _Lists:
-    """The address of the list behind a figure for the area and period; none at all for a user
-    who may not open lists (a viewer sees figures only)."""
+    """The address of the list behind a figure, filtered so that the list's count is the
+    figure: the area as ``region``, and for a figure of the period its dates (``from``/``to``)
+    with the status or stage the figure counts. None at all for a user who may not open lists
+    (a viewer sees figures only). Pure URL building: no queries."""
 
     def __init__(self, area: str, start: dt.date, end: dt.date, *, enabled: bool) -> None:
         self.area = area
+        self.start, self.end = start, end
         # A district-wide list needs no region filter (the list is scoped to the user anyway).
         self.region = area if len(area) > 6 else ""
         self.period = {"from": start.isoformat(), "to": end.isoformat()}
         self.enabled = enabled
+
+    def at(self, region: str) -> _Lists:
+        """The same lists for a row of the breakdown table (a township or village prefix)."""
+        return _Lists(region, self.start, self.end, enabled=self.enabled)
 
     def url(self, name: str, **params: Any) -> str:
         if not self.enabled:
@@ -70,20 +79,40 @@ class _Lists:
     def children(self, colour: str = "") -> str:
         return self.url("children:list", colour=colour, region=self.region)
 
-    def elderly(self, level: str = "") -> str:
-        return self.url("elderly:list", level=level, region=self.region)
+    def elderly(self, level: str = "", *, special: bool = False) -> str:
+        return self.url(
+            "elderly:list", level=level, region=self.region, special="1" if special else ""
+        )
 
-    def visits(self) -> str:
-        return self.url("elderly:visits", region=self.region)
+    def visit_rates(self) -> str:
+        return self.url("elderly:visits", region=self.region, month=self.end.strftime("%Y-%m"))
 
-    def alarms(self) -> str:
-        return self.url("devices:board")
+    def visits(self, *, this_month: bool = False) -> str:
+        start = self.end.replace(day=1) if this_month else self.start
+        return self.url(
+            "casework:visits",
+            region=self.region,
+            **{"from": start.isoformat()},
+            to=self.end.isoformat(),
+        )
+
+    def alarms(self, status: str = "", *, in_period: bool = False) -> str:
+        period = self.period if in_period else {}
+        return self.url("devices:board", status=status, region=self.region, **period)
 
     def orders(self) -> str:
-        return self.url("elderly:orders")
+        return self.url("elderly:orders", region=self.region, **self.period)
 
-    def cases(self, stage: str = "open") -> str:
-        return self.url("casework:cases", stage=stage)
+    def cases(self, stage: str) -> str:
+        """Open cases at ``stage`` (as of now), or with ``opened`` / ``closed`` the cases
+        opened / closed in the period."""
+        if stage == "opened":
+            return self.url("casework:cases", stage="all", region=self.region, **self.period)
+        if stage == Stage.CLOSED:
+            return self.url(
+                "casework:cases", stage=stage, dates="closed", region=self.region, **self.period
+            )
+        return self.url("casework:cases", stage=stage, region=self.region)
 
     def activities(self) -> str:
         return self.url(
@@ -101,6 +130,26 @@ class _Lists:
 
     def links(self) -> str:
         return self.url("community:links", region=self.region, **self.period)
+
+    def column(self, key: str) -> str:
+        """The list behind a column of the breakdown table, for this row's region."""
+        if key in COVERAGE:
+            # The coverage page narrows to a township, not a village.
+            return self.coverage(gaps=key == "staffing_gaps") if len(self.area) == 9 else ""
+        if key.startswith("colour_"):
+            return self.children(key.removeprefix("colour_"))
+        found = {
+            "children_special": lambda: self.people("child_in_difficulty"),
+            "elderly_special": lambda: self.elderly(special=True),
+            "visits": self.visits,
+            "alarms_open": lambda: self.alarms("unacknowledged"),
+            "service_orders": self.orders,
+            "cases_opened": lambda: self.cases("opened"),
+            "activities_held": self.activities,
+            "person_times": self.activities,
+            "volunteers": self.volunteers,
+        }.get(key)
+        return found() if found else ""
 
 
 # Colour cards: (value, label, the colour of its bars in the chart).
@@ -137,6 +186,10 @@ COLUMNS = (
     ("person_times", gettext_lazy("person-times")),
     ("volunteers", gettext_lazy("volunteers")),
 )
+
+
+# Columns counted from the coverage page (a township's stations and staff), not from records.
+COVERAGE = frozenset({"stations", "staff", "staffing_gaps"})
 
 
 def _minutes(seconds: int | None) -> str:
@@ -179,11 +232,11 @@ def _groups(found: dict[str, Any], lists: _Lists) -> list[Group]:
         "elderly": [
             Card(
                 "elderly_special", _("Elderly in special difficulty"), found["elderly_special"],
-                lists.elderly(),
+                lists.elderly(special=True),
             ),
             Card(
                 "visit_rate", _("Visit rate this month"), _percent(found["visit_rate"]),
-                lists.visits(),
+                lists.visit_rates(),
                 _("%(visited)s of %(due)s due; target %(target)s%%") % {
                     "visited": found["elderly_visited"], "due": found["elderly_visit_due"],
                     "target": found["visit_target"],
@@ -192,12 +245,18 @@ def _groups(found: dict[str, Any], lists: _Lists) -> list[Group]:
             Card("service_orders", _("Service orders"), found["service_orders"], lists.orders()),
         ],
         "alarms": [
-            Card("alarms_open", _("Alarms not acknowledged"), found["alarms_open"], lists.alarms()),
+            Card(
+                "alarms_open", _("Alarms not acknowledged"), found["alarms_open"],
+                lists.alarms("unacknowledged"),
+            ),
             Card(
                 "alarms_unresolved", _("Alarms not resolved"), found["alarms_unresolved"],
-                lists.alarms(),
+                lists.alarms("unresolved"),
             ),
-            Card("alarms_in_period", _("Alarms raised"), found["alarms_in_period"], lists.alarms()),
+            Card(
+                "alarms_in_period", _("Alarms raised"), found["alarms_in_period"],
+                lists.alarms(in_period=True),
+            ),
             Card(
                 "ack_median_seconds", _("Median time to acknowledge"),
                 _minutes(found["ack_median_seconds"]), "",
@@ -205,9 +264,12 @@ def _groups(found: dict[str, Any], lists: _Lists) -> list[Group]:
             ),
         ],
         "casework": [
-            Card("visits", _("Visits"), found["visits"]),
-            Card("visits_this_month", _("Visits this month"), found["visits_this_month"]),
-            Card("cases_opened", _("Cases opened"), found["cases_opened"], lists.cases()),
+            Card("visits", _("Visits"), found["visits"], lists.visits()),
+            Card(
+                "visits_this_month", _("Visits this month"), found["visits_this_month"],
+                lists.visits(this_month=True),
+            ),
+            Card("cases_opened", _("Cases opened"), found["cases_opened"], lists.cases("opened")),
             *(
                 Card(
                     f"cases_{stage}", _("Open cases: %(stage)s") % {"stage": stages[stage]},
@@ -277,14 +339,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     lists = _Lists(area, start, end, enabled=scope.can_read_registry(request.user))
     found = figures.overview(area=area, start=start, end=end)
     period = urlencode({"from": start.isoformat(), "to": end.isoformat()})
-    rows = [
-        {
-            "row": row,
-            "cells": [row.get(key, "") for key, _label in COLUMNS],
-            "drill": "" if row["own"] else f"?region={row['code'][: len(area) + 3]}&{period}",
-        }
-        for row in figures.breakdown(area=area, start=start, end=end)
-    ]
+    rows = []
+    for row in figures.breakdown(area=area, start=start, end=end):
+        prefix = row["code"][: len(area) + 3]
+        # The own level's row ("…000") lists the records of the area's own station.
+        row_lists = lists.at(prefix)
+        rows.append(
+            {
+                "row": row,
+                "cells": [
+                    {
+                        "value": row.get(key, ""),
+                        "url": "" if row["own"] and key in COVERAGE else row_lists.column(key),
+                    }
+                    for key, _label in COLUMNS
+                ],
+                "drill": "" if row["own"] else f"?region={prefix}&{period}",
+            }
+        )
     trail = _trail(home, area)
     context = {
         "area": area,
@@ -300,31 +372,54 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "per_village": len(area) >= 9,
         "charts": _charts(
-            figures.series(area=area, start=start, end=end), per_village=len(area) >= 9
+            figures.series(area=area, start=start, end=end),
+            per_village=len(area) >= 9,
+            lists=lists,
+            period=period,
         ),
     }
     return render(request, "dashboard/dashboard.html", context)
 
 
-def _chart(id: str, title: Any, kind: str, categories: list, series: list[dict]) -> dict:
+def _chart(
+    id: str, title: Any, kind: str, categories: list, series: list[dict], links: Sequence[str] = ()
+) -> dict:
+    """``links``: per category, where a click on its bar or slice leads ("" for nowhere)."""
     return {
         "id": id,
         "title": str(title),
         "type": kind,
         "categories": categories,
         "series": series,
+        "links": list(links) if any(links) else [],
         "empty": _("No data."),
     }
+
+
+def _month_lists(lists: _Lists, months: list[str]) -> list[_Lists]:
+    """The lists of each month ("YYYY-MM") of the charts, cut to the period."""
+    found = []
+    for month in months:
+        first = dt.date.fromisoformat(f"{month}-01")
+        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        found.append(
+            _Lists(lists.area, max(first, lists.start), min(last, lists.end), enabled=lists.enabled)
+        )
+    return found
 
 
 SEVERITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "medium": "#ffc107", "low": "#6c757d"}
 
 
-def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
+def _charts(found: dict[str, Any], *, per_village: bool, lists: _Lists, period: str) -> list[dict]:
     """The chart specs that static/js/dashboard.js draws: figures.series() reshaped (never
-    recounted) into categories and named series. A chart without data is still drawn, empty."""
+    recounted) into categories and named series. A chart without data is still drawn, empty.
+    A bar of a township or village opens its dashboard; for staff, a month's bar opens the
+    list of that month and an ability level's slice the elderly of that level."""
     months = found["months"]
     cards = found["colour_cards"]
+    per_month = _month_lists(lists, months)
+    regions = [region["code"][: len(lists.area) + 3] for region in cards["regions"]]
     return [
         _chart(
             "colours",
@@ -335,6 +430,7 @@ def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
                 {"name": str(label), "stack": "colour", "color": colour, "data": cards[key]}
                 for key, label, colour in COLOURS
             ],
+            [f"?region={prefix}&{period}" if len(lists.area) < 12 else "" for prefix in regions],
         ),
         _chart(
             "visits",
@@ -342,6 +438,7 @@ def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
             "bar",
             months,
             [{"name": _("Visits"), "data": found["visits_per_month"]}],
+            [month.visits() for month in per_month],
         ),
         _chart(
             "alarms",
@@ -357,6 +454,7 @@ def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
                 }
                 for severity in found["severities"]
             ],
+            [month.alarms(in_period=True) for month in per_month],
         ),
         _chart(
             "ack",
@@ -371,6 +469,7 @@ def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
             "pie",
             [level["label"] for level in found["ability_levels"]],
             [{"name": _("Elderly"), "data": [level["count"] for level in found["ability_levels"]]}],
+            [lists.elderly(level["level"] or "none") for level in found["ability_levels"]],
         ),
         _chart(
             "activities",
@@ -378,5 +477,6 @@ def _charts(found: dict[str, Any], *, per_village: bool) -> list[dict]:
             "bar",
             months,
             [{"name": _("Activities held"), "data": found["activities_per_month"]}],
+            [month.activities() for month in per_month],
         ),
     ]

@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, V
 from django.http import Http404
 
 from shegong.accounts import scope
+from shegong.casework.selectors import period_q, region_q
 
 from .models import (
     ALARM_ACTIVE,
@@ -31,13 +32,33 @@ def _severity_rank():
     )
 
 
-def alarm_list(*, user: Any, status: str = "") -> QuerySet[Alarm]:
-    """Alarms in the user's area. ``open`` means not resolved yet (open or acknowledged)."""
+# The status filter of alarm lists: a status, or one of these groups.
+STATUS_GROUPS = {
+    "open": ALARM_ACTIVE,  # not resolved yet (the API's meaning of "open")
+    "unresolved": ALARM_ACTIVE,
+    "unacknowledged": (AlarmStatus.OPEN,),
+}
+
+
+def alarm_list(
+    *,
+    user: Any,
+    status: str = "",
+    region: str = "",
+    raised_from: dt.date | None = None,
+    raised_to: dt.date | None = None,
+) -> QuerySet[Alarm]:
+    """Alarms in the user's area, newest first. ``status`` is a status or a group of
+    :data:`STATUS_GROUPS` (``open`` means not resolved yet: open or acknowledged); ``region`` a
+    region-code prefix; ``raised_from`` / ``raised_to`` local dates of raising."""
     queryset = scope.visible(Alarm.objects.all(), user)
-    if status == "open":
-        queryset = queryset.filter(status__in=ALARM_ACTIVE)
+    if status in STATUS_GROUPS:
+        queryset = queryset.filter(status__in=STATUS_GROUPS[status])
     elif status in AlarmStatus.values:
         queryset = queryset.filter(status=status)
+    queryset = queryset.filter(
+        region_q("person__region__code", region), period_q("raised_at", raised_from, raised_to)
+    )
     return queryset.select_related("person", "person__region", "acknowledged_by").order_by(
         "-raised_at", "-id"
     )

@@ -10,15 +10,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from shegong import exports
 from shegong.accounts import scope
+from shegong.casework.forms import PeriodFilterForm
 from shegong.people import selectors as people_selectors
-from shegong.regions.selectors import page_number
+from shegong.regions.selectors import page_number, regions_under
 
 from . import selectors, services
-from .models import DeviceKind, Outcome, Vendor
+from .models import AlarmStatus, DeviceKind, Outcome, Vendor
 
 
 def _board_context(request: HttpRequest) -> dict:
@@ -54,22 +56,56 @@ def _export_columns() -> list[exports.Column]:
     ]
 
 
+# Filters of the board (the dashboard's: region, status, raised from/to); any of them turns the
+# live board into a plain list of the alarms that match.
+BOARD_FILTERS = ("status", "region", "from", "to")
+BOARD_STATUSES = (
+    ("unacknowledged", pgettext_lazy("alarms", "Not acknowledged")),  # status open
+    ("unresolved", pgettext_lazy("alarms", "Not resolved")),  # open or acknowledged
+    (AlarmStatus.ACKNOWLEDGED, AlarmStatus.ACKNOWLEDGED.label),
+    (AlarmStatus.RESOLVED, AlarmStatus.RESOLVED.label),
+)
+
+
 @login_required
 def alarm_board(request: HttpRequest) -> HttpResponse:
     """The live alarm board: refreshes itself (htmx polling) so a station sees new and
-    escalated alarms without reloading."""
+    escalated alarms without reloading. With a filter (``status``: a status, ``unacknowledged``
+    or ``unresolved``; ``region``; ``from``/``to``: raised on those days) it lists the alarms
+    that match instead, newest first, paginated, their count the dashboard's figure."""
     scope.require_registry_reader(request.user)
+    period = PeriodFilterForm(request.GET)
+    raised_from, raised_to = period.period()
+    filters = {
+        "status": request.GET.get("status", "").strip(),
+        "region": request.GET.get("region", "").strip(),
+    }
+    alarms = selectors.alarm_list(
+        user=request.user, raised_from=raised_from, raised_to=raised_to, **filters
+    )
     if exports.requested(request):
-        alarms = selectors.alarm_list(user=request.user, status=request.GET.get("status", ""))
         return exports.xlsx_response(
             request,
             title=_("Alarms"),
             rows=alarms.select_related("person__region__parent"),
             columns=_export_columns(),
         )
-    context = _board_context(request)
-    if request.htmx:
-        return render(request, "devices/_board.html", context)
+    filtered = any(request.GET.get(name, "").strip() for name in BOARD_FILTERS)
+    if not filtered:
+        context = _board_context(request)
+        if request.htmx:
+            return render(request, "devices/_board.html", context)
+    else:
+        page = Paginator(alarms, settings.SHEGONG_PAGE_SIZE).get_page(page_number(request.GET))
+        context = {"page": page, "alarms": page.object_list, "now": timezone.now()}
+    context.update(
+        filtered=filtered,
+        filters=filters,
+        form=period,
+        statuses=BOARD_STATUSES,
+        regions=regions_under(scope.scope_for(request.user).read_prefixes),
+        can_reveal=scope.can_reveal(request.user),
+    )
     return render(request, "devices/board.html", context)
 
 
@@ -138,6 +174,32 @@ def alarm_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # ---- devices --------------------------------------------------------------------------------
 
 
+def _device_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("old person"), lambda d: d.person.name, width=12),
+        exports.phone_column(exports.person_of("person")),
+        exports.Column(_("township"), lambda d: getattr(d.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda d: d.person.region.name),
+        exports.Column(_("kind"), lambda d: d.get_kind_display()),
+        exports.Column(_("location"), lambda d: d.location, width=16),
+        exports.Column(_("serial number"), lambda d: d.serial, width=20),
+        exports.Column(_("vendor"), lambda d: str(d.vendor), width=16),
+        exports.Column(_("bound at"), lambda d: d.bound_at, width=17),
+        exports.Column(_("last event"), lambda d: d.last_seen, width=17),
+    ]
+
+
+def _unmatched_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("received at"), lambda e: e.received_at, width=17),
+        exports.Column(_("vendor"), lambda e: str(e.vendor), width=16),
+        exports.Column(_("serial number"), lambda e: e.serial, width=20),
+        exports.Column(_("type"), lambda e: e.get_type_display()),
+        exports.Column(_("event id"), lambda e: e.event_id, width=24),
+        exports.Column(_("occurred at"), lambda e: e.occurred_at, width=17),
+    ]
+
+
 @login_required
 def device_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
@@ -145,9 +207,22 @@ def device_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind in DeviceKind.values:
         queryset = queryset.filter(kind=kind)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Devices"),
+            rows=queryset.select_related("person__region__parent"),
+            columns=_device_columns(),
+        )
     number = page_number(request.GET)
     page = Paginator(queryset, settings.SHEGONG_PAGE_SIZE).get_page(number)
-    context = {"page": page, "devices": page.object_list, "kinds": DeviceKind.choices, "kind": kind}
+    context = {
+        "page": page,
+        "devices": page.object_list,
+        "kinds": DeviceKind.choices,
+        "kind": kind,
+        "can_reveal": scope.can_reveal(request.user),
+    }
     return render(request, "devices/device_list.html", context)
 
 
@@ -205,6 +280,10 @@ def device_unbind(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def unmatched(request: HttpRequest) -> HttpResponse:
     events = selectors.unmatched_events(user=request.user)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request, title=_("Unmatched events"), rows=events, columns=_unmatched_columns()
+        )
     page = Paginator(events, settings.SHEGONG_PAGE_SIZE).get_page(page_number(request.GET))
     vendors = Vendor.objects.order_by("name")
     return render(

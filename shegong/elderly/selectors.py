@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shegong.accounts import scope
+from shegong.casework.selectors import period_q, region_q
 from shegong.regions.models import under_prefix
 
 from .models import (
@@ -36,6 +37,7 @@ class ElderlyFilters:
     region: str = ""
     level: str = ""  # a level, or "none" for files not assessed yet
     overdue: bool = False  # reassessment overdue
+    special: bool = False  # in special difficulty (the dashboard's figure)
 
 
 def elderly_list(*, fetched_by: Any, filters: ElderlyFilters) -> QuerySet[ElderlyProfile]:
@@ -50,6 +52,8 @@ def elderly_list(*, fetched_by: Any, filters: ElderlyFilters) -> QuerySet[Elderl
         queryset = queryset.filter(level=filters.level)
     if filters.overdue:
         queryset = queryset.filter(next_assessment_due__lt=timezone.localdate())
+    if filters.special:
+        queryset = queryset.filter(special_difficulty_q(timezone.localdate()))
     return queryset.select_related("person", "person__region")
 
 
@@ -88,6 +92,19 @@ SPECIAL_DIFFICULTY_RULE = gettext_lazy(
 )
 
 
+def special_difficulty_q(today: dt.date) -> Q:
+    """The rule of :func:`special_difficulty_reasons` as a condition on ``ElderlyProfile``
+    rows (the elderly list's filter and the dashboard's figure count the same files)."""
+    from .visits import years_before
+
+    special = Q(person__birth_date__lte=years_before(today, OLDEST_OLD_AGE))
+    special |= Q(level__in=DISABLED_LEVELS) | Q(cognitive_impairment=True)
+    for situation in LivingSituation.values:
+        # living_situations is a JSON list of strings: its text holds each value in quotes.
+        special |= Q(living_situations__icontains=f'"{situation}"')
+    return Q(person__birth_date__lte=years_before(today, 60)) & special
+
+
 def special_difficulty_reasons(
     profile: ElderlyProfile, *, today: dt.date | None = None
 ) -> list[str]:
@@ -117,6 +134,9 @@ def special_difficulty_reasons(
 class OrderFilters:
     status: str = ""  # a status, or "open" for every unfinished one, or "overdue"
     kind: str = ""
+    region: str = ""
+    created_from: dt.date | None = None  # created on or after (local date)
+    created_to: dt.date | None = None  # created on or before (local date)
 
 
 def orders_list(
@@ -132,6 +152,10 @@ def orders_list(
         queryset = queryset.filter(status=filters.status)
     if filters.kind in ServiceKind.values:
         queryset = queryset.filter(kind=filters.kind)
+    queryset = queryset.filter(
+        region_q("person__region__code", filters.region),
+        period_q("created_at", filters.created_from, filters.created_to),
+    )
     return queryset.select_related("person", "person__region", "provider_user").order_by(
         "due_on", "id"
     )

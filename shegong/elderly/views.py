@@ -17,6 +17,7 @@ from shegong import exports
 from shegong.accounts import scope
 from shegong.accounts.models import Programme
 from shegong.casework import services as casework_services
+from shegong.casework.forms import PeriodFilterForm
 from shegong.people import selectors as people_selectors
 from shegong.people.views import no_file_page, open_file
 from shegong.regions.models import Region
@@ -77,6 +78,7 @@ def elderly_list(request: HttpRequest) -> HttpResponse:
         region=request.GET.get("region", "").strip(),
         level=request.GET.get("level", "").strip(),
         overdue=request.GET.get("overdue") == "1",
+        special=request.GET.get("special") == "1",
     )
     if exports.requested(request):
         profiles = selectors.elderly_list(fetched_by=request.user, filters=filters)
@@ -336,12 +338,43 @@ def _next_steps(order: ServiceOrder) -> list[str]:
     }.get(order.status, [])
 
 
+def _order_export_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("created at"), lambda o: o.created_at, width=17),
+        exports.Column(_("name"), lambda o: o.person.name, width=12),
+        exports.id_number_column(exports.person_of("person")),
+        exports.Column(_("township"), lambda o: getattr(o.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda o: o.person.region.name),
+        exports.Column(_("service"), lambda o: o.get_kind_display()),
+        exports.Column(_("status"), lambda o: o.get_status_display(), width=10),
+        exports.Column(_("due date"), lambda o: o.due_on, width=12),
+        exports.Column(_("provider"), lambda o: o.provider_display),
+        exports.Column(_("rating"), lambda o: o.rating, width=8),
+    ]
+
+
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    """Service orders in the user's area, by status and service; with the dashboard's filters,
+    ``region`` and ``from``/``to`` on the day the order was created."""
     scope.require_registry_reader(request.user)
+    period = PeriodFilterForm(request.GET)
+    created_from, created_to = period.period()
     filters = selectors.OrderFilters(
-        status=request.GET.get("status", "").strip(), kind=request.GET.get("kind", "").strip()
+        status=request.GET.get("status", "").strip(),
+        kind=request.GET.get("kind", "").strip(),
+        region=request.GET.get("region", "").strip(),
+        created_from=created_from,
+        created_to=created_to,
     )
+    if exports.requested(request):
+        orders = selectors.orders_list(fetched_by=request.user, filters=filters)
+        return exports.xlsx_response(
+            request,
+            title=_("Service orders"),
+            rows=orders.select_related("person__region__parent"),
+            columns=_order_export_columns(),
+        )
     number = page_number(request.GET)
     size = settings.SHEGONG_PAGE_SIZE
     orders, count = selectors.orders_page(
@@ -353,8 +386,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "count": count,
         "page": Paginator(range(count), size).get_page(number),
         "filters": filters,
+        "form": period,
         "statuses": OrderStatus.choices,
         "kinds": ServiceKind.choices,
+        "regions": regions_under(scope.scope_for(request.user).read_prefixes),
+        "can_reveal": scope.can_reveal(request.user),
     }
     return render(request, "elderly/order_list.html", context)
 
@@ -576,10 +612,47 @@ def visit_rates(request: HttpRequest) -> HttpResponse:
         "today": today,
         "can_list": scope.can_read_registry(request.user),
     }
+    if exports.requested(request) and not context["can_list"]:
+        raise Http404
     if context["can_list"]:
         overdue = visits.overdue_list(
             fetched_by=request.user, prefix=region.prefix if region else "", today=today
         )
+        if exports.requested(request):
+            # The list of old people whose visit is overdue; the rates are figures, not rows.
+            return exports.xlsx_response(
+                request,
+                title=_("Overdue visits"),
+                rows=overdue.select_related("person__region__parent"),
+                columns=_overdue_visit_columns(today),
+                filter_labels={"month": _("Month")},
+            )
         page = Paginator(overdue, settings.SHEGONG_PAGE_SIZE).get_page(request.GET.get("page"))
-        context.update({"page": page, "overdue": page.object_list})
+        context.update(
+            {
+                "page": page,
+                "overdue": page.object_list,
+                "can_reveal": scope.can_reveal(request.user),
+            }
+        )
     return render(request, "elderly/visits.html", context)
+
+
+def _overdue_visit_columns(today: dt.date) -> list[exports.Column]:
+    person = exports.person_of("person")
+
+    def high_risk(profile: ElderlyProfile) -> str:
+        until = profile.high_risk_until
+        return _("high risk") if until and until >= today else ""
+
+    return [
+        exports.Column(_("name"), lambda p: p.person.name, width=12),
+        exports.id_number_column(person),
+        exports.phone_column(person),
+        exports.Column(_("township"), lambda p: getattr(p.person.region.parent, "name", "")),
+        exports.Column(_("village"), lambda p: p.person.region.name),
+        exports.Column(_("next visit due"), lambda p: p.next_visit_due, width=14),
+        exports.Column(_("days overdue"), lambda p: (today - p.next_visit_due).days, width=8),
+        exports.Column(_("ability level"), lambda p: p.get_level_display() if p.level else ""),
+        exports.Column(_("high risk"), high_risk, width=10),
+    ]

@@ -74,8 +74,50 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _resident_columns() -> list[exports.Column]:
+    person = exports.person_of("resident.person")
+    return [
+        exports.Column(_("contract number"), lambda c: c.number, width=18),
+        exports.Column(_("name"), lambda c: c.resident.person.name, width=12),
+        exports.id_number_column(person),
+        exports.Column(_("bed"), lambda c: c.resident.bed, width=8),
+        exports.Column(_("care level"), lambda c: c.resident.care_level, width=10),
+        exports.Column(_("admitted on"), lambda c: c.resident.admitted_on, width=12),
+        exports.Column(_("discharged on"), lambda c: c.resident.discharged_on, width=12),
+        exports.Column(_("signed on"), lambda c: c.signed_on, width=12),
+        exports.Column(_("status"), lambda c: c.get_status_display(), width=8),
+        exports.Column(_("monthly fee"), lambda c: c.monthly_fee, width=12),
+        exports.Column(_("deposit"), lambda c: c.deposit, width=12),
+        exports.Column(_("balance"), lambda c: c.balance, width=12),
+    ]
+
+
+def _ledger_columns() -> list[exports.Column]:
+    def evidence(entry: LedgerEntry) -> str:
+        if entry.evidence:
+            return _("attached")
+        if entry.kind in (EntryKind.PAYMENT_IN, EntryKind.REFUND):
+            return ""
+        return _("missing")
+
+    return [
+        exports.Column(_("date"), lambda e: e.occurred_on, width=12),
+        exports.Column(_("contract number"), lambda e: e.contract.number, width=18),
+        exports.Column(_("kind"), lambda e: e.get_kind_display()),
+        exports.Column(_("fee type"), lambda e: e.get_fee_type_display()),
+        exports.Column(_("amount (yuan)"), lambda e: e.signed_amount, width=12),
+        exports.Column(_("purpose"), lambda e: e.purpose, width=24),
+        exports.Column(_("evidence"), evidence, width=10),
+        exports.Column(_("evidence due on"), lambda e: e.evidence_due_on, width=12),
+        exports.Column(_("recorded at"), lambda e: e.recorded_at, width=17),
+        exports.Column(_("confirmed by the bank"), lambda e: e.confirmed_at, width=17),
+    ]
+
+
 @login_required
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One institution: its facts, custody account, residents and ledger. The residents and
+    the (whole) ledger export as .xlsx with ``?export=xlsx&part=residents|ledger``."""
     user = request.user
     institution = _get_institution_for_user(user, pk)
     contracts = selectors.contracts_with_balance(
@@ -91,12 +133,29 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(institution=institution)
         .first()
     )
-    summary = entries = None
+    ledger = None
     if account is not None:
-        summary = selectors.custody_summary(account)
-        entries = scope.visible(
+        ledger = scope.visible(
             LedgerEntry.objects.filter(account=account).select_related("contract"), user
-        )[:LEDGER_ROWS]
+        )
+    if exports.requested(request):
+        part = request.GET.get("part", "")
+        if part == "residents":
+            return exports.xlsx_response(
+                request,
+                title=_("Residents") + " · " + institution.name,
+                rows=contracts,
+                columns=_resident_columns(),
+            )
+        if part == "ledger" and ledger is not None:
+            return exports.xlsx_response(
+                request,
+                title=_("Ledger") + " · " + institution.name,
+                rows=ledger,
+                columns=_ledger_columns(),
+            )
+        raise Http404
+    summary = selectors.custody_summary(account) if account is not None else None
     return render(
         request,
         "institutions/detail.html",
@@ -105,8 +164,9 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contracts": contracts,
             "account": account,
             "summary": summary,
-            "entries": entries,
+            "entries": ledger[:LEDGER_ROWS] if ledger is not None else None,
             "can_write": _can_write(user, institution),
+            "can_reveal": scope.can_reveal(user),
         },
     )
 
@@ -322,6 +382,17 @@ def warnings(request: HttpRequest) -> HttpResponse:
     if not scope.can_read_registry(request.user):
         raise Http404
     found = selectors.warnings_for(fetched_by=request.user)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Custody warnings"),
+            rows=found,
+            columns=[
+                exports.Column(_("institution"), lambda w: w["institution"], width=28),
+                exports.Column(_("contract number"), lambda w: w.get("contract_number") or ""),
+                exports.Column(_("warning"), lambda w: w["message"], width=60),
+            ],
+        )
     return render(request, "institutions/warnings.html", {"warnings": found})
 
 

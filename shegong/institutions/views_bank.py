@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.forms import BootstrapMixin
 
@@ -63,16 +64,38 @@ def _get_statement_for_user(user, account: CustodyAccount, sid: int) -> BankStat
     return statement
 
 
+STATEMENT_COLUMNS = [
+    exports.Column(gettext_lazy("from"), lambda s: s.period_start, width=12),
+    exports.Column(gettext_lazy("to"), lambda s: s.period_end, width=12),
+    exports.Column(gettext_lazy("file name"), lambda s: s.file_name, width=30),
+    exports.Column(gettext_lazy("lines"), lambda s: s.line_count, width=8),
+    exports.Column(gettext_lazy("matched"), lambda s: s.matched_count, width=8),
+    exports.Column(gettext_lazy("bank only"), lambda s: s.bank_only_count, width=8),
+    exports.Column(gettext_lazy("ledger only"), lambda s: s.ledger_only_count, width=8),
+    exports.Column(gettext_lazy("closing balance"), lambda s: s.closing_balance, width=14),
+    exports.Column(gettext_lazy("uploaded at"), lambda s: s.uploaded_at, width=17),
+    exports.Column(gettext_lazy("uploaded by"), lambda s: str(s.uploaded_by or "")),
+]
+
+
 @login_required
 def statement_list(request: HttpRequest, pk: int) -> HttpResponse:
     institution, account = _get_account_for_user(request.user, pk)
+    statements = reconcile.statement_list(account, fetched_by=request.user)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Bank statements") + " · " + institution.name,
+            rows=statements,
+            columns=STATEMENT_COLUMNS,
+        )
     return render(
         request,
         "institutions/statements.html",
         {
             "institution": institution,
             "account": account,
-            "statements": reconcile.statement_list(account, fetched_by=request.user),
+            "statements": statements,
             "can_upload": reconcile.can_upload(request.user, account),
         },
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 
 from . import inspections, registry
@@ -30,7 +31,7 @@ from .forms_registry import (
     ItemFormSet,
     MembersForm,
 )
-from .models import CustodyAccount, Institution, RectificationItem
+from .models import CustodyAccount, Institution, RectificationItem, RectificationStatus
 from .views import _add_errors, _get_institution_for_user
 
 LOADED_SALT = "institutions.edit"
@@ -194,17 +195,59 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _inspection_columns(today) -> list[exports.Column]:
+    """One row per item to put right (an inspection that found nothing: one row without)."""
+
+    def item(attribute: str):
+        return lambda row: getattr(row[1], attribute) if row[1] is not None else None
+
+    def status(row) -> str:
+        return row[1].get_status_display() if row[1] is not None else ""
+
+    def overdue(row) -> str:
+        item = row[1]
+        if item is None or item.status != RectificationStatus.OPEN:
+            return ""
+        return _("overdue") if item.deadline < today else ""
+
+    return [
+        exports.Column(_("inspected on"), lambda row: row[0].inspected_on, width=12),
+        exports.Column(_("inspectors"), lambda row: row[0].inspectors, width=20),
+        exports.Column(_("findings"), lambda row: row[0].findings, width=40),
+        exports.Column(_("what to put right"), item("description"), width=36),
+        exports.Column(_("deadline"), item("deadline"), width=12),
+        exports.Column(_("status"), status, width=10),
+        exports.Column(_("overdue"), overdue, width=8),
+        exports.Column(_("reported done on"), item("reported_on"), width=12),
+        exports.Column(_("verified on"), item("verified_on"), width=12),
+    ]
+
+
 @login_required
 def inspection_list(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     institution = _get_institution_for_inspections(user, pk)
+    found = inspections.inspection_list(institution, fetched_by=user)
+    today = timezone.localdate()
+    if exports.requested(request):
+        rows = [
+            (inspection, item)
+            for inspection in found
+            for item in (list(inspection.items.all()) or [None])
+        ]
+        return exports.xlsx_response(
+            request,
+            title=_("Inspections") + " · " + institution.name,
+            rows=rows,
+            columns=_inspection_columns(today),
+        )
     return render(
         request,
         "institutions/inspections.html",
         {
             "institution": institution,
-            "inspections": inspections.inspection_list(institution, fetched_by=user),
-            "today": timezone.localdate(),
+            "inspections": found,
+            "today": today,
             "can_inspect": inspections.may_inspect(user, institution),
             # Items are written by whoever writes the institution (registry or operator).
             "can_follow_up": scope.visible(

@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 from shegong.casework.models import Notification
 
@@ -152,6 +153,32 @@ def _detail_context(
 # ---- referrals -----------------------------------------------------------------------------------
 
 
+def _referral_columns() -> list[exports.Column]:
+    """The referral list as a workbook. A minor's ID number and the guardian's phone stay
+    masked even for those who may reveal registry data: no page of the programme reveals them."""
+
+    def worker(referral: Referral) -> str:
+        return referral.worker.display_name if referral.worker else ""
+
+    return [
+        exports.Column(_("case number"), lambda r: r.case_number, width=24),
+        exports.Column(_("minor"), lambda r: r.minor_name, width=12),
+        exports.Column(_("sex"), lambda r: r.get_sex_display(), width=6),
+        exports.Column(_("date of birth"), lambda r: r.birth_date, width=12),
+        exports.Column(_("ID number"), lambda r: r.id_number_masked, width=21),
+        exports.Column(_("township"), lambda r: getattr(r.region.parent, "name", "")),
+        exports.Column(_("village"), lambda r: r.region.name),
+        exports.Column(_("referring agency"), lambda r: r.agency.name, width=24),
+        exports.Column(_("procedural status"), lambda r: r.get_procedural_status_display()),
+        exports.Column(_("status"), lambda r: r.get_status_display(), width=10),
+        exports.Column(_("referred at"), lambda r: r.referred_at, width=17),
+        exports.Column(_("due date"), lambda r: r.due_on, width=12),
+        exports.Column(_("social worker"), worker),
+        exports.Column(_("guardian"), lambda r: r.guardian_name, width=12),
+        exports.Column(_("guardian's phone"), lambda r: r.guardian_phone_masked, width=15),
+    ]
+
+
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
     _require_programme(request.user)
@@ -162,6 +189,14 @@ def referral_list(request: HttpRequest) -> HttpResponse:
         q=request.GET.get("q", "").strip(),
     )
     referrals = selectors.referral_list(user=request.user, filters=filters)
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Referrals"),
+            rows=referrals.select_related("region__parent"),
+            columns=_referral_columns(),
+            filter_labels={"agency": _("referring agency")},
+        )
     page = Paginator(referrals, settings.SHEGONG_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports
 from shegong.accounts import scope
 
 from . import partners as records
@@ -72,6 +73,48 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "juvenile/overview.html", context)
 
 
+def _partner_exports() -> dict[str, tuple[str, list[exports.Column]]]:
+    """The three lists of the partners page as workbooks (``?export=xlsx&part=…``)."""
+
+    def parties(opinion) -> str:
+        return "、".join(agency.name for agency in opinion.parties.all())
+
+    return {
+        "agencies": (
+            _("Partner agencies"),
+            [
+                exports.Column(_("name"), lambda a: a.name, width=28),
+                exports.Column(_("kind"), lambda a: a.get_kind_display()),
+                exports.Column(_("region"), lambda a: a.region.name),
+                exports.Column(_("contact"), lambda a: a.contact, width=20),
+                exports.Column(_("liaisons"), lambda a: a.liaison_count, width=8),
+            ],
+        ),
+        "opinions": (
+            _("Joint opinions"),
+            [
+                exports.Column(_("title"), lambda o: o.title, width=36),
+                exports.Column(_("signed on"), lambda o: o.signed_on, width=12),
+                exports.Column(_("parties"), parties, width=40),
+                exports.Column(_("scope"), lambda o: o.scope, width=40),
+            ],
+        ),
+        "contracts": (
+            _("Service contracts"),
+            [
+                exports.Column(_("contract number"), lambda c: c.number, width=18),
+                exports.Column(_("title"), lambda c: c.title, width=30),
+                exports.Column(_("purchaser"), lambda c: c.purchaser.name, width=24),
+                exports.Column(_("provider"), lambda c: c.provider.name, width=24),
+                exports.Column(_("starts on"), lambda c: c.starts_on, width=12),
+                exports.Column(_("ends on"), lambda c: c.ends_on, width=12),
+                exports.Column(_("amount (yuan)"), lambda c: c.amount, width=12),
+                exports.Column(_("scope of services"), lambda c: c.scope, width=40),
+            ],
+        ),
+    }
+
+
 @login_required
 def partners(request: HttpRequest) -> HttpResponse:
     _require_reader(request)
@@ -83,6 +126,13 @@ def partners(request: HttpRequest) -> HttpResponse:
         "contracts": records.contracts_for(request.user).select_related("purchaser", "provider"),
         "can_manage": records.can_manage(request.user),
     }
+    if exports.requested(request):
+        part = request.GET.get("part", "")
+        found = _partner_exports().get(part)
+        if found is None:
+            raise Http404
+        title, columns = found
+        return exports.xlsx_response(request, title=title, rows=context[part], columns=columns)
     if context["can_manage"]:
         context["agencies"] = context["agencies"].prefetch_related("liaisons")
         context["candidates"] = records.liaison_candidates(request.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shegong import exports as list_exports
 from shegong.accounts import scope
 from shegong.progress import progress_get
 from shegong.regions.selectors import regions_under
@@ -58,8 +60,28 @@ def import_list(request: HttpRequest) -> HttpResponse:
             tasks.check_import(job.pk)
             return redirect(job)
     jobs = scope.visible(ImportJob.objects.select_related("region", "created_by"), request.user)
+    if request.method == "GET" and list_exports.requested(request):
+        return list_exports.xlsx_response(
+            request, title=_("Earlier imports"), rows=jobs, columns=_import_columns()
+        )
     page = Paginator(jobs, 20).get_page(request.GET.get("page"))
     return render(request, "people/import_list.html", {"form": form, "page": page})
+
+
+def _import_columns() -> list[list_exports.Column]:
+    return [
+        list_exports.Column(_("file name"), lambda j: j.original_name, width=28),
+        list_exports.Column(_("region"), lambda j: j.region.name),
+        list_exports.Column(_("category for every row"), lambda j: j.get_category_display()),
+        list_exports.Column(_("status"), lambda j: j.get_status_display(), width=10),
+        list_exports.Column(_("rows"), lambda j: j.rows_total, width=8),
+        list_exports.Column(_("new"), lambda j: j.count_new, width=8),
+        list_exports.Column(_("update"), lambda j: j.count_update, width=8),
+        list_exports.Column(_("unchanged"), lambda j: j.count_unchanged, width=8),
+        list_exports.Column(_("errors"), lambda j: j.count_error, width=8),
+        list_exports.Column(_("uploaded at"), lambda j: j.created_at, width=17),
+        list_exports.Column(_("uploaded by"), lambda j: str(j.created_by or "")),
+    ]
 
 
 @login_required
@@ -170,8 +192,43 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     filters = _filters(request)
     pairs = duplicates.probable_duplicates(fetched_by=request.user, region=filters.region)
+    if list_exports.requested(request):
+        return list_exports.xlsx_response(
+            request,
+            title=_("Probable duplicates"),
+            rows=_duplicate_rows(pairs),
+            columns=_duplicate_columns(),
+        )
     page = Paginator(pairs, 25).get_page(request.GET.get("page"))
-    return render(request, "people/duplicate_list.html", {"page": page, "filters": filters})
+    context = {"page": page, "filters": filters, "can_reveal": scope.can_reveal(request.user)}
+    return render(request, "people/duplicate_list.html", context)
+
+
+def _duplicate_rows(pairs: list[duplicates.DuplicatePair]) -> list:
+    """Two rows a pair, one for each record (a copy: a person may be in several pairs), each
+    carrying the pair's number and reasons."""
+    rows = []
+    for number, pair in enumerate(pairs, start=1):
+        for person in (pair.first, pair.second):
+            row = copy.copy(person)
+            row.pair_number, row.pair_reasons = number, "、".join(pair.reason_labels)
+            rows.append(row)
+    return rows
+
+
+def _duplicate_columns() -> list[list_exports.Column]:
+    return [
+        list_exports.Column(_("pair"), lambda p: p.pair_number, width=6),
+        list_exports.Column(_("why"), lambda p: p.pair_reasons, width=24),
+        list_exports.Column(_("record number"), lambda p: p.pk, width=10),
+        list_exports.Column(_("name"), lambda p: p.name, width=12),
+        list_exports.Column(_("sex"), lambda p: p.get_sex_display(), width=6),
+        list_exports.Column(_("date of birth"), lambda p: p.birth_date, width=12),
+        list_exports.id_number_column(list_exports.person_of("")),
+        list_exports.Column(_("township"), lambda p: getattr(p.region.parent, "name", "")),
+        list_exports.Column(_("village"), lambda p: p.region.name),
+        list_exports.Column(_("address"), lambda p: p.address, width=30),
+    ]
 
 
 @login_required

@@ -4,12 +4,15 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from shegong import exports
 from shegong.accounts import scope
 
 from . import selectors, services
 from .forms import StationForm
 from .models import Level, Region, Station
+from .templatetags.shegong_tags import role_label
 
 
 def _aggregate_user(request: HttpRequest) -> None:
@@ -39,6 +42,38 @@ def region_list(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/region_list.html", context)
 
 
+def _coverage_columns() -> list[exports.Column]:
+    """The townships, then the (filtered) villages of the coverage page, one row each."""
+
+    def gaps(row: selectors.CoverageRow) -> str:
+        if row.complete:
+            return ""
+        missing = [
+            _("%(role)s missing: %(missing)s") % {"role": role_label(role), "missing": n}
+            for role, n in row.gaps
+        ]
+        return "; ".join(missing) if missing else _("no station")
+
+    return [
+        exports.Column(_("level"), lambda r: r.region.get_level_display(), width=8),
+        exports.Column(_("division code"), lambda r: r.region.code, width=14),
+        exports.Column(_("township"), lambda r: _township_name(r.region), width=14),
+        exports.Column(
+            _("village"), lambda r: r.region.name if r.region.level == Level.VILLAGE else ""
+        ),
+        exports.Column(_("station"), lambda r: r.station.name if r.station else "", width=24),
+        exports.Column(_("staff"), lambda r: r.staff_count, width=8),
+        exports.Column(_("complete"), lambda r: _("yes") if r.complete else _("no"), width=8),
+        exports.Column(_("gaps"), gaps, width=40),
+    ]
+
+
+def _township_name(region: Region) -> str:
+    if region.level == Level.VILLAGE:
+        return getattr(region.parent, "name", "")
+    return region.name
+
+
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     _aggregate_user(request)
@@ -46,6 +81,14 @@ def coverage(request: HttpRequest) -> HttpResponse:
     only_gaps = request.GET.get("gaps") == "1"
     result = selectors.coverage(township=township)
     villages = [r for r in result.villages if not only_gaps or not r.complete]
+    if exports.requested(request):
+        return exports.xlsx_response(
+            request,
+            title=_("Station coverage and staffing"),
+            rows=result.townships + villages,
+            columns=_coverage_columns(),
+            filter_labels={"township": gettext_lazy("township"), "gaps": gettext_lazy("Only gaps")},
+        )
     context = {
         "coverage": result,
         "township_summary": result.summary(Level.TOWNSHIP),

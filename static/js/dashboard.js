@@ -1,5 +1,7 @@
 /* The dashboard's charts: each spec from #dashboard-charts (built by the dashboard view) is drawn
-   with ECharts in its container, and redrawn to size whenever the container changes width. */
+   with ECharts in its container, and redrawn to size whenever the container changes width. A spec
+   with links (one per category) opens the link of the bar or slice clicked: a township's or
+   village's dashboard, or (for staff) the list behind a month or an ability level. */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-charts");
@@ -10,7 +12,7 @@
   function pieOption(spec) {
     var first = spec.series[0] || {data: []};
     var data = spec.categories.map(function (name, i) {
-      return {name: name, value: first.data[i] || 0};
+      return {name: name, value: first.data[i] || 0, link: (spec.links || [])[i] || ""};
     }).filter(function (item) { return item.value > 0; });
     return {
       tooltip: {trigger: "item"},
@@ -69,6 +71,14 @@
       };
     }
     chart.setOption(option);
+    if (spec.links && spec.links.length) {
+      // A pie leaves out its empty slices, so a slice carries its own link.
+      chart.on("click", function (params) {
+        var link = params.data && params.data.link !== undefined ?
+          params.data.link : spec.links[params.dataIndex];
+        if (link) { window.location.href = link; }
+      });
+    }
     charts.push(chart);
   });
 

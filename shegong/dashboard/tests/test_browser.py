@@ -44,7 +44,7 @@ def test_the_dashboard_shows_charts_and_drills_down_to_a_township(page, district
     look(page, "dashboard-district")
 
     township = district.village_a.parent
-    page.locator(f"#breakdown tr[data-region='{township.code}'] a").click()
+    page.locator(f"#breakdown tr[data-region='{township.code}'] td:first-child a").click()
     expect(page.locator("#area")).to_have_attribute("data-area", township.code[:9])
     expect(page.locator("#area")).to_have_text(township.name)
     expect(page.locator("[data-figure=colour_orange]")).to_have_text("1")
@@ -55,3 +55,36 @@ def test_the_dashboard_shows_charts_and_drills_down_to_a_township(page, district
 
     page.locator("#trail a").first.click()  # back up to the district
     expect(page.locator("#area")).to_have_attribute("data-area", DISTRICT[:6])
+
+
+def test_staff_follow_the_figures_to_their_lists(page, district):
+    """On a phone too: the visits, service orders, cases and alarms behind the cards."""
+    from django.utils import timezone
+
+    from shegong.casework.models import Case, Visit
+    from shegong.elderly.models import ServiceOrder
+
+    elder = district.person("刘大爷", district.village_a, born=dt.date(1940, 5, 6))
+    worker = district.creator
+    Visit.objects.create(
+        person=elder, programme="elderly", visited_on=timezone.localdate(), mode="home",
+        visited_by=worker, seen="刘大爷和老伴",
+    )  # fmt: skip
+    ServiceOrder.objects.create(
+        person=elder, kind="meals", requested_by=worker, requester_type="worker",
+        due_on=timezone.localdate(),
+    )  # fmt: skip
+    Case.objects.create(person=elder, programme="elderly", owner=worker)
+    log_in(page, "zhou.centre")
+    for key, step in (
+        ("visits", "visits-list"),
+        ("service_orders", "orders-list"),
+        ("cases_opened", "cases-list"),
+        ("alarms_in_period", "alarms-found"),
+    ):
+        page.goto("/dashboard/")
+        page.locator(f"[data-figure={key}] a").click()
+        expect(page.locator("[data-total]")).to_have_attribute(
+            "data-total", "0" if key.startswith("alarms") else "1"
+        )
+        look(page, step)

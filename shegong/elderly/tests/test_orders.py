@@ -2,6 +2,7 @@
 overdue orders on the casework "my work" page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from shegong.casework.models import Notification
 from shegong.elderly import selectors, services
 from shegong.elderly.models import OrderStatus, ServiceOrder, ServiceOrderEvent
 from shegong.factories import PersonFactory, born_years_ago
-from shegong.testing import login
+from shegong.testing import login, xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -313,3 +314,59 @@ def test_overdue_orders_show_on_my_work_and_in_the_list(
     client.logout()
     page = login(client, village_director).get("/work/my-work/").content.decode()
     assert 'id="overdue-service-orders"' not in page
+
+
+# ---- the list with the dashboard's filters ---------------------------------------------------
+
+
+def _order_in(region, by, name: str, *, days_ago: int = 0, status: str = "requested"):
+    person = PersonFactory(region=region, name=name, birth_date=born_years_ago(80))
+    made = ServiceOrder.objects.create(
+        person=person, kind="meals", requested_by=by, requester_type="worker", status=status,
+        due_on=_today(),
+    )  # fmt: skip
+    if days_ago:
+        ServiceOrder.objects.filter(pk=made.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=days_ago)
+        )
+    return made
+
+
+def _listed(client, **params) -> list[int]:
+    html = client.get("/elderly/orders/", params).content.decode()
+    return [int(pk) for pk in re.findall(r'data-order="(\d+)"', html)]
+
+
+def test_the_order_list_filters_by_region_and_the_day_created(client, make_user, regions):
+    supervisor = make_user(Role.TOWNSHIP_SUPERVISOR)
+    session = login(client, supervisor)
+    new = _order_in(regions.village, supervisor, "孙东庄")
+    old = _order_in(regions.village, supervisor, "钱东庄", days_ago=40)
+    sibling = _order_in(regions.sibling_village, supervisor, "周西庄", status="done")
+    today = _today().isoformat()
+
+    assert sorted(_listed(session)) == sorted([new.pk, old.pk, sibling.pk])
+    assert sorted(_listed(session, region=regions.village.prefix)) == sorted([new.pk, old.pk])
+    assert sorted(_listed(session, **{"from": today, "to": today})) == sorted([new.pk, sibling.pk])
+    week_ago = (_today() - dt.timedelta(days=7)).isoformat()
+    assert _listed(session, to=week_ago) == [old.pk]
+    assert _listed(session, status="done", **{"from": today}) == [sibling.pk]
+    html = session.get("/elderly/orders/", {"region": regions.village.prefix}).content.decode()
+    assert 'id="order-count" data-total="2"' in html
+    assert "export=xlsx" in html
+    assert 'data-field-error="from"' in session.get("/elderly/orders/?from=x").content.decode()
+
+
+def test_the_order_export_holds_the_lists_rows_masked(client, make_user, regions):
+    supervisor = make_user(Role.TOWNSHIP_SUPERVISOR)
+    session = login(client, supervisor)
+    mine = _order_in(regions.village, supervisor, "孙东庄")
+    _order_in(regions.village, supervisor, "钱东庄", days_ago=40)
+    _order_in(regions.far_village, supervisor, "吴南营")  # another township
+    today = _today().isoformat()
+
+    rows = xlsx_rows(session.get("/elderly/orders/", {"export": "xlsx", "from": today}))
+    assert [row[1] for row in rows] == ["孙东庄"]
+    assert rows[0][2] == mine.person.id_number_masked
+    viewer = login(client, make_user(Role.VIEWER))
+    assert viewer.get("/elderly/orders/", {"export": "xlsx"}).status_code == 404
