@@ -26,6 +26,15 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """The figures cache is keyed by table generations, which a test's rollback takes back:
+    every test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def no_static_file_scan(request, settings):
     """WhiteNoise scans every static file whenever a test client builds its middleware; tests
     that do not drive a browser never ask for static files."""

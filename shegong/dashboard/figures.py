@@ -31,10 +31,12 @@ Definitions (area = region-code prefix, period = [start, end], dates in Asia/Sha
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -51,6 +53,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Substr, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import Membership, Programme
@@ -62,17 +65,18 @@ from shegong.devices.models import Alarm, AlarmStatus, Severity
 from shegong.elderly import visits as elderly_visits
 from shegong.elderly.models import (
     ElderlyProfile,
-    LivingSituation,
     OrderStatus,
     ServiceOrder,
 )
 from shegong.elderly.models import (
     Level as AbilityLevel,
 )
-from shegong.elderly.selectors import DISABLED_LEVELS, OLDEST_OLD_AGE
+from shegong.elderly.selectors import special_difficulty_q
 from shegong.people.models import Category, Person, PersonCategory, PersonStatus
 from shegong.regions.models import PREFIX_LENGTH, Level, Region, Station, under_prefix
 from shegong.regions.selectors import REQUIRED_STAFF
+
+from .models import TableGeneration
 
 ZERO = Decimal(0)
 ADULT_AGE = 18
@@ -130,6 +134,84 @@ ACK_BUCKETS = (
 )
 
 
+# The tables each source counts (their generations key its cached figures; see models.py).
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "stations": ("regions_station",),
+    "regions": ("regions_region", "accounts_membership", "accounts_user"),
+    "staff": ("accounts_membership", "accounts_user"),
+    "colours": ("children_childprofile", "people_person"),
+    "children": ("people_person", "people_personcategory"),
+    "elderly": ("elderly_elderlyprofile", "people_person"),
+    "visits": ("casework_visit", "people_person"),
+    "alarms": ("devices_alarm", "people_person"),
+    "orders": ("elderly_serviceorder", "people_person"),
+    "cases": ("casework_case", "people_person"),
+    "activities": ("community_activity",),
+    "volunteers": ("community_volunteer",),
+    "links": ("community_resourcelink",),
+}
+VISIT_RATE_TABLES = (
+    "elderly_elderlyprofile",
+    "casework_visit",
+    "people_person",
+    "people_personcategory",
+)
+COUNTED_TABLES = sorted({table for tables in SOURCE_TABLES.values() for table in tables})
+# A day: the keys hold the date anyway (ages and "this month" move with it).
+CACHE_SECONDS = 24 * 3600
+
+
+class Figures:
+    """The cached units of figures of one kind (overview, breakdown, series) for an area and a
+    period. A unit is keyed by the generations of the tables it counts, read in one query
+    here: it is recomputed exactly when one of them changed, and served from the cache (one
+    round trip for all units) otherwise. A unit over a table without a generation is never
+    cached."""
+
+    def __init__(self, kind: str, area: str, start: dt.date, end: dt.date) -> None:
+        self.generations = dict(TableGeneration.objects.values_list("table", "value"))
+        if len(self.generations) < len(COUNTED_TABLES):
+            # Rows lost (a test database flushed, a partial restore): the triggers raise
+            # only existing rows, so put them back, at a random value so that no key cached
+            # before comes back; until then nothing is cached.
+            TableGeneration.objects.bulk_create(
+                [
+                    TableGeneration(table=table, value=secrets.randbits(48))
+                    for table in COUNTED_TABLES
+                ],
+                ignore_conflicts=True,
+            )
+        self.prefix = (
+            f"dashboard:{kind}:{area}:{start.isoformat()}:{end.isoformat()}:"
+            f"{timezone.localdate().isoformat()}:{get_language() or ''}"
+        )
+
+    def key(self, name: str, tables: tuple[str, ...]) -> str | None:
+        found = [self.generations.get(table) for table in tables]
+        if None in found:
+            return None
+        return f"{self.prefix}:{name}:{'.'.join(str(value) for value in found)}"
+
+    def fetch(self, units: dict[str, tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+        """``units``: name → (tables, compute). ``compute(done)`` gets the units resolved so
+        far (in order), so a unit may build on an earlier one."""
+        keys = {name: self.key(name, tables) for name, (tables, _compute) in units.items()}
+        cached = cache.get_many([key for key in keys.values() if key])
+        done: dict[str, Any] = {}
+        fresh: dict[str, Any] = {}
+        for name, (_tables, compute) in units.items():
+            key = keys[name]
+            if key in cached:
+                done[name] = cached[key]
+                continue
+            done[name] = compute(done)
+            if key:
+                fresh[key] = done[name]
+        if fresh:
+            cache.set_many(fresh, CACHE_SECONDS)
+        return done
+
+
 @dataclass(frozen=True)
 class Source:
     """Rows one group of figures counts: ``path`` is the 12-digit region code of a row."""
@@ -174,13 +256,7 @@ def _gaps() -> Case:
 
 def _special_elderly(today: dt.date) -> Q:
     """The rule of ``special_difficulty_reasons`` as a condition on ``ElderlyProfile`` rows."""
-    special = Q(person__birth_date__lte=elderly_visits.years_before(today, OLDEST_OLD_AGE))
-    special |= Q(level__in=DISABLED_LEVELS) | Q(cognitive_impairment=True)
-    for situation in LivingSituation.values:
-        # living_situations is a JSON list of strings: its text holds each value in quotes.
-        special |= Q(living_situations__icontains=f'"{situation}"')
-    elderly = Q(person__birth_date__lte=elderly_visits.years_before(today, 60))
-    return elderly & special
+    return special_difficulty_q(today)
 
 
 def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
@@ -307,6 +383,10 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
     }
 
 
+def _sources_names() -> list[str]:
+    return list(SOURCE_TABLES)
+
+
 def _area_region(area: str) -> Region:
     """An unsaved region whose prefix is ``area`` (what ``visit_rates`` groups by)."""
     return Region(code=area.ljust(12, "0"), level=LEVEL_OF_LENGTH[len(area)])
@@ -344,16 +424,31 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     of the elderly due a monthly visit who had one in the month of ``end``, None if nobody was
     due), ``visit_target``, ``ack_median_seconds``, ``ack_p90_seconds`` and ``cases_by_stage``.
     """
-    figures: dict[str, Any] = {}
-    for source in _sources(start, end).values():
+    units: dict[str, tuple[tuple[str, ...], Any]] = {}
+    for name, source in _sources(start, end).items():
         inside = source.queryset.filter(under_prefix(source.path, area))
-        figures.update(inside.aggregate(**source.aggregates))
-    _rows, total = elderly_visits.visit_rates(rows=[_area_region(area)], month=end)
-    figures["elderly_visit_due"] = total.monthly
-    figures["elderly_visited"] = total.monthly_visited
-    figures["visit_rate"] = total.rate
+        units[name] = (
+            SOURCE_TABLES[name],
+            lambda done, inside=inside, source=source: inside.aggregate(**source.aggregates),
+        )
+
+    def visit_rate(done: dict[str, Any]) -> dict[str, Any]:
+        _rows, total = elderly_visits.visit_rates(rows=[_area_region(area)], month=end)
+        return {
+            "elderly_visit_due": total.monthly,
+            "elderly_visited": total.monthly_visited,
+            "visit_rate": total.rate,
+        }
+
+    units["visit_rate"] = (VISIT_RATE_TABLES, visit_rate)
+    units["ack"] = (
+        SOURCE_TABLES["alarms"],
+        lambda done: _percentiles(area, start, end, done["alarms"]["alarms_acknowledged"]),
+    )
+    figures: dict[str, Any] = {}
+    for found in Figures("overview", area, start, end).fetch(units).values():
+        figures.update(found)
     figures["visit_target"] = elderly_visits.TARGET_RATE
-    figures.update(_percentiles(area, start, end, figures["alarms_acknowledged"]))
     figures["cases_by_stage"] = {stage: figures[f"cases_{stage}"] for stage in Stage.values}
     return figures
 
@@ -377,42 +472,73 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
     if level is None:
         return []
     own_code = area.ljust(12, "0")
-    found_regions = Region.objects.filter(
-        Q(under_prefix("code", area), level=level) | Q(code=own_code)
-    ).order_by("code")
-    children = [r for r in found_regions if r.code != own_code]
-    own_region = next((r for r in found_regions if r.code == own_code), _area_region(area))
     length = len(area) + 3
     own_key = area.ljust(length, "0")
+    units: dict[str, tuple[tuple[str, ...], Any]] = {
+        "region_list": (
+            ("regions_region",),
+            lambda done: list(
+                Region.objects.filter(Q(under_prefix("code", area), level=level) | Q(code=own_code))
+                .order_by("code")
+                .values("code", "name", "level")
+            ),
+        )
+    }
+    for name, source in _sources(start, end).items():
+        units[name] = (
+            SOURCE_TABLES[name],
+            lambda done, source=source: list(_grouped(source, area, length)),
+        )
+
+    def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:
+        # visit_rates groups by region prefix: the area's own level groups under "000".
+        keys = sorted(
+            {r["code"][:length] for r in done["region_list"]}
+            | {found["row"] for name in _sources_names() for found in done[name]}
+            | {own_key}
+        )
+        pseudo = [Region(code=key.ljust(12, "0"), level=LEVEL_OF_LENGTH[length]) for key in keys]
+        found, _total = elderly_visits.visit_rates(rows=pseudo, month=end)
+        return {
+            key: (rate.monthly, rate.monthly_visited) for key, rate in zip(keys, found, strict=True)
+        }
+
+    units["visit_rates"] = (VISIT_RATE_TABLES, rates)
+    done = Figures("breakdown", area, start, end).fetch(units)
+    found_regions = done["region_list"]
+    children = [r for r in found_regions if r["code"] != own_code]
+    own_region = next(
+        (r for r in found_regions if r["code"] == own_code),
+        {"code": own_code, "name": "", "level": LEVEL_OF_LENGTH[len(area)]},
+    )
     rows: dict[str, dict[str, Any]] = {}
 
-    def row(key: str, region: Region | None, own: bool) -> dict[str, Any]:
+    def row(key: str, region: dict[str, Any] | None, own: bool) -> dict[str, Any]:
         blank: dict[str, Any] = dict.fromkeys(ADDITIVE, 0)
         blank["resource_links_value"] = ZERO
         return {
-            "code": region.code if region else key.ljust(12, "0"),
-            "name": region.name if region else key,
-            "level": region.level if region else LEVEL_OF_LENGTH.get(length, ""),
+            "code": region["code"] if region else key.ljust(12, "0"),
+            "name": region["name"] if region else key,
+            "level": region["level"] if region else LEVEL_OF_LENGTH.get(length, ""),
             "own": own,
             **blank,
         }
 
     for region in children:
-        rows[region.prefix] = row(region.prefix, region, False)
+        rows[region["code"][:length]] = row(region["code"][:length], region, False)
     rows[own_key] = row(own_key, own_region, True)
-    rows[own_key]["name"] = _("%(name)s (own level)") % {"name": own_region.name or area}
-    for source in _sources(start, end).values():
-        for found in _grouped(source, area, length):
+    rows[own_key]["name"] = _("%(name)s (own level)") % {"name": own_region["name"] or area}
+    for name in _sources_names():
+        for found in done[name]:
+            found = dict(found)
             key = found.pop("row")
             if key not in rows:
                 rows[key] = row(key, None, False)
             rows[key].update(found)
-    # visit_rates groups by region prefix: the area's own level groups under "000", as here.
-    pseudo = [Region(code=key.ljust(12, "0"), level=LEVEL_OF_LENGTH[length]) for key in rows]
-    rates, _total = elderly_visits.visit_rates(rows=pseudo, month=end)
-    for found, rate in zip(rows.values(), rates, strict=True):
-        found["elderly_visit_due"] = rate.monthly
-        found["elderly_visited"] = rate.monthly_visited
+    for key, found in rows.items():
+        due, visited = done["visit_rates"].get(key, (0, 0))
+        found["elderly_visit_due"] = due
+        found["elderly_visited"] = visited
     own = rows[own_key]
     if not any(own[key] for key in ADDITIVE):
         del rows[own_key]
@@ -447,7 +573,23 @@ def _per_month(queryset: QuerySet, field: str, months: list[dt.date]) -> list[in
     return [counts[month] for month in months]
 
 
+SERIES_TABLES = tuple(
+    sorted(
+        {"regions_region"}.union(
+            *(SOURCE_TABLES[name] for name in ("colours", "visits", "activities", "alarms")),
+            SOURCE_TABLES["elderly"],
+        )
+    )
+)
+
+
 def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """The chart data of :func:`_series`, cached while its tables are unchanged."""
+    units = {"series": (SERIES_TABLES, lambda done: _series(area=area, start=start, end=end))}
+    return Figures("series", area, start, end).fetch(units)["series"]
+
+
+def _series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """Chart data of the area and period (a fixed number of grouped queries):
 
     - ``months``: the months of the period, "YYYY-MM";

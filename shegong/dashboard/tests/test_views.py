@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -38,6 +40,11 @@ def page_of(response) -> str:
 
 def drill_links(html: str) -> list[str]:
     return re.findall(r'<tr data-region="\d+">\s*<td[^>]*><a href="\?region=(\d+)&', html)
+
+
+def card_link(html: str, key: str) -> str:
+    found = re.search(rf'data-figure="{key}"><a [^>]*href="([^"]+)"', html)
+    return unescape(found.group(1)) if found else ""
 
 
 def figure(html: str, key: str) -> str:
@@ -98,7 +105,9 @@ def test_staff_follow_a_figure_to_the_list_behind_it(client_for, make_user, regi
     html = page_of(client_for(make_user(Role.TOWNSHIP_WORKER)).get(URL))
     assert f'href="/children/?colour=red&amp;region={regions.township.prefix}"' in html
     assert "/community/activities/?" in html
-    assert 'href="/alarms/"' in html
+    assert card_link(html, "alarms_open") == (
+        f"/alarms/?status=unacknowledged&region={regions.township.prefix}"
+    )
 
 
 def test_a_viewer_sees_figures_without_links_to_lists(client_for, make_user, regions):
@@ -144,6 +153,24 @@ def test_the_charts_are_embedded_as_json(client_for, district_admin, regions):
     assert regions.township.name in colours["categories"]
 
 
+def charts_of(html: str) -> dict[str, dict]:
+    data = json.loads(html.split('id="dashboard-charts" type="application/json">')[1].split("<")[0])
+    return {chart["id"]: chart for chart in data}
+
+
+def test_a_chart_bar_opens_its_region_or_for_staff_its_list(client_for, make_user, regions):
+    staff = charts_of(page_of(client_for(make_user(Role.TOWNSHIP_WORKER)).get(URL)))
+    village = regions.village.prefix
+    assert staff["colours"]["links"][0].startswith(f"?region={village}&from=")
+    assert staff["visits"]["links"][0].startswith(f"/work/visits/?region={regions.township.prefix}")
+    assert staff["levels"]["links"][-1].startswith("/elderly/?level=none&region=")
+    assert staff["ack"]["links"] == []
+
+    viewer = charts_of(page_of(client_for(make_user(Role.VIEWER)).get(URL)))
+    assert viewer["colours"]["links"][0].startswith("?region=")  # dashboards, not lists
+    assert viewer["visits"]["links"] == viewer["levels"]["links"] == []
+
+
 def test_staff_and_viewers_land_on_the_dashboard(client_for, make_user, village_director):
     for user in (village_director, make_user(Role.VIEWER)):
         response = client_for(user).get("/")
@@ -154,11 +181,13 @@ def test_the_query_count_does_not_grow_with_the_data(client_for, district_admin,
     session = client_for(district_admin)
     child(regions.village, Colour.RED)
     session.get(URL)  # warm caches (sessions, content types)
+    cache.clear()  # but not the figures: every figure counted in SQL
     with CaptureQueriesContext(connection) as small:
         page_of(session.get(URL))
     villages = (regions.village, regions.sibling_village, regions.far_village)
     for n in range(12):
         child(villages[n % 3], (Colour.RED, Colour.ORANGE, Colour.BLUE)[n % 3])
+    cache.clear()
     with CaptureQueriesContext(connection) as large:
         page_of(session.get(URL))
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]

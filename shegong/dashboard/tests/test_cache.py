@@ -1,0 +1,149 @@
+"""The figures cache: served while nothing it counts changed, recomputed exactly when
+something did — through the ORM, in bulk or in raw SQL — and only for the figures that count
+the changed tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.functions import Now
+from django.test.utils import CaptureQueriesContext
+
+from shegong.casework.models import Visit
+from shegong.children.models import ChildProfile
+from shegong.dashboard import figures
+from shegong.dashboard.models import TableGeneration
+from shegong.devices.models import Alarm
+from shegong.factories import PersonFactory, born_years_ago
+
+from .conftest import START, TODAY
+
+pytestmark = pytest.mark.django_db(transaction=False)
+DISTRICT = "130111"
+
+
+def overview() -> dict:
+    return figures.overview(area=DISTRICT, start=START, end=TODAY)
+
+
+def queries(fn) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def generation(table: str) -> int:
+    return TableGeneration.objects.get(table=table).value
+
+
+def test_every_counted_table_has_a_generation_and_a_trigger(db):
+    counted = set(figures.VISIT_RATE_TABLES) | set(figures.SERIES_TABLES)
+    for tables in figures.SOURCE_TABLES.values():
+        counted |= set(tables)
+    assert counted <= set(TableGeneration.objects.values_list("table", flat=True))
+    # Each source's own rows are among the tables that key it, and so is the person table
+    # whenever the source finds its region through the person.
+    for name, source in figures._sources(START, TODAY).items():
+        tables = figures.SOURCE_TABLES[name]
+        assert source.queryset.model._meta.db_table in tables, name
+        if source.path.startswith("person__"):
+            assert "people_person" in tables, name
+
+
+def test_a_write_raises_the_generation_of_its_table_only(data, regions):
+    before = dict(TableGeneration.objects.values_list("table", "value"))
+    PersonFactory(region=regions.village)
+    after = dict(TableGeneration.objects.values_list("table", "value"))
+    assert after["people_person"] > before["people_person"]
+    assert {t: v for t, v in after.items() if t != "people_person"} == {
+        t: v for t, v in before.items() if t != "people_person"
+    }
+
+
+def test_cached_figures_are_served_without_counting_again(data):
+    first = overview()
+    again = queries(overview)
+    assert overview() == first
+    assert len(again) == 1 and "dashboard_generation" in again[0]
+
+
+def test_a_new_record_shows_at_once(data, regions):
+    before = overview()
+    child = PersonFactory(region=regions.village, birth_date=born_years_ago(7))
+    ChildProfile.objects.create(person=child, colour="red")
+    assert overview()["colour_red"] == before["colour_red"] + 1
+
+
+def test_bulk_and_raw_sql_writes_are_seen_too(data, regions, district_admin):
+    before = overview()
+    person = PersonFactory(region=regions.village, birth_date=born_years_ago(70))
+    Visit.objects.bulk_create(
+        Visit(person=person, programme="elderly", visited_on=TODAY, mode="home",
+              visited_by=district_admin)
+        for _ in range(3)
+    )  # fmt: skip
+    assert overview()["visits"] == before["visits"] + 3
+    # A queryset update (no signals) and raw SQL (no ORM at all).
+    Alarm.objects.filter(status="open").update(status="resolved", resolved_at=Now())
+    assert overview()["alarms_open"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM casework_visit WHERE person_id = %s", [person.pk])
+    assert overview()["visits"] == before["visits"]
+
+
+def test_a_new_visit_recounts_the_visit_figures_only(data, regions, district_admin):
+    overview()
+    person = PersonFactory.build(region=regions.village)  # no person written: visits only
+    assert person.pk is None
+    old = Visit.objects.filter(programme="elderly").first().person
+    Visit.objects.create(
+        person=old, programme="elderly", visited_on=TODAY, mode="phone", visited_by=district_admin
+    )
+    recount = queries(overview)
+    # The generations, the visits source, the visit rate — nothing else.
+    assert len(recount) == 3, recount
+    assert all("children_childprofile" not in sql for sql in recount)
+
+
+def test_rolled_back_writes_leave_the_generation(data, regions):
+    before = generation("people_person")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        PersonFactory(region=regions.village)
+        raise RuntimeError
+    assert generation("people_person") == before
+
+
+def test_the_cache_key_moves_with_the_date(data, monkeypatch):
+    overview()
+    tomorrow = TODAY + dt.timedelta(days=1)
+    monkeypatch.setattr(figures.timezone, "localdate", lambda *args: tomorrow)
+    # Ages and "this month" move with the date: a new day is counted again.
+    assert len(queries(overview)) > 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_transaction_raises_each_changed_table(regions):
+    """Outside the test transaction: PostgreSQL raises a table once per committed transaction
+    (at commit), SQLite once per row; both before anybody can read the new rows."""
+    before = generation("people_person"), generation("children_childprofile")
+    with transaction.atomic():
+        people = [PersonFactory(region=regions.village) for _ in range(3)]
+    after = generation("people_person"), generation("children_childprofile")
+    rows = 1 if connection.vendor == "postgresql" else len(people)
+    assert after[0] - before[0] >= rows
+    if connection.vendor == "postgresql":
+        assert after[0] - before[0] == 1
+    assert after[1] == before[1]
+
+
+def test_the_worker_counts_this_months_dashboards_ahead(data, regions):
+    from shegong.dashboard import warm
+
+    assert warm.warm() == 3  # the district and its two townships
+    # What a user opens next is served from the cache: only the generations are read.
+    for area in ("130111", "130111100", "130111103"):
+        assert (
+            len(queries(lambda area=area: figures.overview(area=area, start=START, end=TODAY))) == 1
+        )
