@@ -44,12 +44,14 @@ from shegong.community.models import (
     TaskStatus,
     Volunteer,
 )
-from shegong.demo.generate import _first_user_by_region
+from shegong.demo.generate import DISTRICT_AREA, _first_user_by_region
 from shegong.elderly.models import ORDER_CLOSED, ServiceOrder
 from shegong.people.models import Person
 from shegong.regions.models import Level, Region, Station, under_prefix
 
 MARK = "（演示/生成）"
+# The community demo lives in the demo district (a city-scale set has generated districts too).
+HOME = under_prefix("code", DISTRICT_AREA)
 K = OrganisationKind
 ENTERPRISES = ["惠民超市", "冀中面粉厂", "恒信建材", "康达物流", "瑞丰农业科技", "金穗食品"]
 ENTERPRISES += ["众诚汽车服务", "福源大药房"]
@@ -214,7 +216,7 @@ def _library(cast: _Cast) -> dict[str, list[Organisation]]:
     """Enterprises, charities and the other kinds at the district or a township; community
     social organisations in villages, incubated. Returns the organisations by kind."""
     rng = cast.rng
-    townships = list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code"))
+    townships = list(Region.objects.filter(HOME, level=Level.TOWNSHIP).order_by("code"))
     district = townships[0].parent
     names = sorted({rng.choice(CHARITY_STEMS) + rng.choice(CHARITY_STEMS) for _ in range(80)})
     charities = [f"栾城区{stem}{rng.choice(CHARITY_KINDS)}" for stem in names[:CHARITIES]]
@@ -244,7 +246,7 @@ def _library(cast: _Cast) -> dict[str, list[Organisation]]:
     villages = list(
         Region.objects.filter(level=Level.VILLAGE, parent=townships[0]).order_by("code")[:3]
     )
-    everywhere = list(Region.objects.filter(level=Level.VILLAGE).order_by("code"))
+    everywhere = list(Region.objects.filter(HOME, level=Level.VILLAGE).order_by("code"))
     villages += rng.sample(everywhere, len(COMMUNITY) - 3)
     agencies = library[K.SOCIAL_WORK]
     for name, village, stage in zip(COMMUNITY, villages, STAGES, strict=True):
@@ -306,7 +308,7 @@ def _incubate(cast: _Cast, organisation: Organisation, stage: str, mentor: str) 
 
 
 def _professionals(cast: _Cast, library: dict[str, list[Organisation]]) -> list[Professional]:
-    townships = list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code"))
+    townships = list(Region.objects.filter(HOME, level=Level.TOWNSHIP).order_by("code"))
     district = townships[0].parent
     made = []
     for profession, count, qualification, skills, kind in PROFESSIONALS:
@@ -338,6 +340,7 @@ def _volunteers(cast: _Cast, account: User) -> None:
     registered on the national system. A few in the demo village, one of them demo-volunteer."""
     rng = cast.rng
     adults = Person.objects.filter(
+        under_prefix("region_id", DISTRICT_AREA),
         is_demo=True,
         birth_date__lte=cast.today - dt.timedelta(days=18 * 366),
         birth_date__gte=cast.today - dt.timedelta(days=70 * 365),
@@ -350,7 +353,7 @@ def _volunteers(cast: _Cast, account: User) -> None:
     if not local:
         rows.insert(0, (cast.village.code, {"name": account.full_name, "region": cast.village}))
     rows[0][1]["user"] = account
-    villages = list(Region.objects.filter(level=Level.VILLAGE).order_by("code"))
+    villages = list(Region.objects.filter(HOME, level=Level.VILLAGE).order_by("code"))
     while len(rows) < VOLUNTEERS:
         village = cast.village if len(rows) < len(people) + 4 else rng.choice(villages)
         rows.append((village.code, {"name": cast.fake.name(), "region": village}))
@@ -386,6 +389,7 @@ def _volunteers(cast: _Cast, account: User) -> None:
 
 def _served(cast: _Cast, region: Region) -> Person | None:
     old = Person.objects.filter(
+        under_prefix("region_id", DISTRICT_AREA),
         under_prefix("region_id", region.prefix),
         is_demo=True,
         birth_date__lte=cast.today - dt.timedelta(days=70 * 365),
@@ -481,7 +485,7 @@ def _stations(cast: _Cast) -> list[Region]:
     """Where activities are organised: the demo village twice (its director organises there,
     station or not: its overview has content), every township twice, the centre, and villages
     with a station."""
-    found = Region.objects.filter(pk__in=Station.objects.values("region_id")).order_by("code")
+    found = Region.objects.filter(HOME, pk__in=Station.objects.values("region_id")).order_by("code")
     by_level: dict[str, list[Region]] = {}
     for region in found:
         by_level.setdefault(region.level, []).append(region)
@@ -621,18 +625,30 @@ def _links(
     people in need, some to open cases, finished service orders and held activities."""
     rng = cast.rng
     in_need = list(
-        Person.objects.filter(is_demo=True, categories__category__in=IN_NEED)
+        Person.objects.filter(
+            under_prefix("region_id", DISTRICT_AREA),
+            is_demo=True,
+            categories__category__in=IN_NEED,
+        )
         .distinct()
         .order_by("pk")[:600]
     )
     local = list(Person.objects.filter(is_demo=True, region=cast.village).order_by("pk")[:3])
     cases = list(
-        Case.objects.filter(person__is_demo=True, programme=Programme.MINORS)
+        Case.objects.filter(
+            under_prefix("person__region_id", DISTRICT_AREA),
+            person__is_demo=True,
+            programme=Programme.MINORS,
+        )
         .exclude(stage="closed")
         .order_by("pk")[:200]
     )
     orders = list(
-        ServiceOrder.objects.filter(person__is_demo=True, status__in=ORDER_CLOSED)
+        ServiceOrder.objects.filter(
+            under_prefix("person__region_id", DISTRICT_AREA),
+            person__is_demo=True,
+            status__in=ORDER_CLOSED,
+        )
         .exclude(status="cancelled")
         .order_by("pk")[:200]
     )

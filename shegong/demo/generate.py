@@ -26,7 +26,7 @@ from shegong.people.models import (
     Relation,
     RelationKind,
 )
-from shegong.regions.models import Level, Region
+from shegong.regions.models import Level, Region, under_prefix
 from shegong.regions.services import load_bundled_regions, station_ensure
 
 # 173 villages over the 7 townships, as the district publishes.
@@ -76,7 +76,13 @@ DEMO_ACCOUNTS = [
 def generate_villages(rng: random.Random) -> list[Region]:
     townships = list(Region.objects.filter(level=Level.TOWNSHIP).order_by("code"))
     created = []
-    for township, count in zip(townships, VILLAGES_PER_TOWNSHIP, strict=False):
+    # The n-th township of each district gets the n-th count (a generated district of the
+    # city-scale set looks like this one).
+    rank: dict[str, int] = {}
+    for township in townships:
+        district = township.code[:6]
+        rank[district] = rank.get(district, -1) + 1
+        count = VILLAGES_PER_TOWNSHIP[rank[district] % len(VILLAGES_PER_TOWNSHIP)]
         if township.children.exists():
             continue
         names: set[str] = set()
@@ -212,12 +218,12 @@ class IdNumbers:
             Person.objects.values_list("id_number_hash", flat=True)
         )  # hashes of existing numbers
 
-    def draw(self, birth: dt.date, sex: str) -> str:
+    def draw(self, birth: dt.date, sex: str, area: str = DISTRICT_AREA) -> str:
         while True:
             seq = self.rng.randrange(0, 1000)
             if (seq % 2 == 1) != (sex == "M"):
                 seq = (seq + 1) % 1000
-            number = idnumbers.make(DISTRICT_AREA, birth, seq)
+            number = idnumbers.make(area, birth, seq)
             digest = crypto.blind_index(number)
             if digest not in self.used:
                 self.used.add(digest)
@@ -244,7 +250,7 @@ def _people_rows(
         remaining_in_household -= 1
         sex = rng.choice("MF")
         birth = _birth_date(rng, today)
-        number = ids.draw(birth, sex)
+        number = ids.draw(birth, sex, village.code[:6])
         phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.7 else ""
         age = (today - birth).days // 365
         cats = _categories(rng, age, household_size)
@@ -270,12 +276,19 @@ def _people_rows(
         yield person, cats, household_key
 
 
-def generate_people(count: int, *, seed: int = 7, batch: int = 5000, progress=None) -> int:
-    """Insert ``count`` generated people with households, categories and guardians."""
+def generate_people(
+    count: int, *, seed: int = 7, batch: int = 5000, progress=None, area: str = ""
+) -> int:
+    """Insert ``count`` generated people with households, categories and guardians, spread
+    over the villages (of the region prefix ``area``, all when empty)."""
     rng = random.Random(seed + Person.objects.count())
     fake = Faker("zh_CN")
     fake.seed_instance(seed + Person.objects.count())
-    villages = list(Region.objects.filter(level=Level.VILLAGE).select_related("parent"))
+    villages = list(
+        Region.objects.filter(under_prefix("code", area), level=Level.VILLAGE)
+        .select_related("parent")
+        .order_by("code")
+    )
     if not villages:
         raise ValueError("No villages: load regions first.")
     done = 0
@@ -480,7 +493,7 @@ def _years_ago(years: int, today: dt.date) -> dt.date:
         return today.replace(year=today.year - years, day=28)
 
 
-def generate_children(*, seed: int = 7) -> int:
+def generate_children(*, seed: int = 7, area: str = "") -> int:
     """Colour-card files for demo children in difficulty: assessments with a realistic colour
     mix, the village director and township supervisor as responsible where they exist, open
     cases for the red ones, and visits (some overdue). Bulk inserts: seeding stays fast."""
@@ -496,7 +509,10 @@ def generate_children(*, seed: int = 7) -> int:
     today = dt.date.today()
     children = (
         Person.objects.filter(
-            is_demo=True, birth_date__gt=_years_ago(18, today), child_profile__isnull=True
+            under_prefix("region_id", area),
+            is_demo=True,
+            birth_date__gt=_years_ago(18, today),
+            child_profile__isnull=True,
         )
         .select_related("region")
         .prefetch_related("categories")
@@ -668,7 +684,9 @@ def _elderly_visit_days(
     return days
 
 
-def generate_elderly(*, seed: int = 7) -> int:
+def generate_elderly(
+    *, seed: int = 7, area: str = "", history_days: int = ELDERLY_HISTORY_DAYS
+) -> int:
     """Elderly files for the demo's old people (living situations from their registry
     categories, a few with cognitive impairment or just alarmed / discharged), and visits over
     the last months with a diligence that differs by village, so the monthly visit rate page
@@ -682,7 +700,10 @@ def generate_elderly(*, seed: int = 7) -> int:
     today = dt.date.today()
     old_people = (
         Person.objects.filter(
-            is_demo=True, birth_date__lte=_years_ago(60, today), elderly__isnull=True
+            under_prefix("region_id", area),
+            is_demo=True,
+            birth_date__lte=_years_ago(60, today),
+            elderly__isnull=True,
         )
         .prefetch_related("categories")
         .order_by("pk")
@@ -719,7 +740,7 @@ def generate_elderly(*, seed: int = 7) -> int:
         every = visits.visit_days()[tier]
         village = person.region_id
         rate = diligence.setdefault(village, rng.choice([1.0, 0.97, 0.92, 0.85, 0.7, 0.55]))
-        start = today - dt.timedelta(days=ELDERLY_HISTORY_DAYS)
+        start = today - dt.timedelta(days=history_days)
         if profile.high_risk_since:
             start = profile.high_risk_since
         days = _elderly_visit_days(rng, start=start, today=today, every=every, diligence=rate)

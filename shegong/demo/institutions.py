@@ -23,7 +23,9 @@ from shegong.institutions.models import (
     InstitutionStatus,
     InstitutionType,
 )
-from shegong.regions.models import Level, Region
+from shegong.regions.models import Level, Region, under_prefix
+
+from .generate import DISTRICT_AREA
 
 OPERATOR = "demo-institution"
 OFFICER = "demo-bank"
@@ -52,7 +54,9 @@ def generate_institutions(seed: int = 7) -> int:
     rng = random.Random(seed)
     today = dt.date.today()
     old_people = list(
-        ElderlyProfile.objects.filter(person__is_demo=True)
+        ElderlyProfile.objects.filter(
+            under_prefix("person__region_id", DISTRICT_AREA), person__is_demo=True
+        )
         .select_related("person")
         .order_by("pk")[: RESIDENTS_EACH * len(INSTITUTIONS)]
     )
