@@ -181,9 +181,11 @@ class Figures:
                 ],
                 ignore_conflicts=True,
             )
+        # The overview is numbers only; the breakdown and the series carry translated labels.
+        language = "" if kind == "overview" else get_language() or ""
         self.prefix = (
             f"dashboard:{kind}:{area}:{start.isoformat()}:{end.isoformat()}:"
-            f"{timezone.localdate().isoformat()}:{get_language() or ''}"
+            f"{timezone.localdate().isoformat()}:{language}"
         )
 
     def key(self, name: str, tables: tuple[str, ...]) -> str | None:
