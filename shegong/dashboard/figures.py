@@ -40,7 +40,6 @@ from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -72,7 +71,7 @@ from shegong.elderly.models import (
     Level as AbilityLevel,
 )
 from shegong.elderly.selectors import special_difficulty_q
-from shegong.people.models import Category, Person, PersonCategory, PersonStatus
+from shegong.people.models import Category, PersonCategory, PersonStatus
 from shegong.regions.models import PREFIX_LENGTH, Level, Region, Station, under_prefix
 from shegong.regions.selectors import REQUIRED_STAFF
 
@@ -268,11 +267,6 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
     in_period = Q(visited_on__gte=start, visited_on__lte=end)
     community = community_sources(("",), start, end)
 
-    def in_difficulty(categories) -> Exists:
-        return Exists(
-            PersonCategory.objects.filter(person_id=OuterRef("pk"), category__in=categories)
-        )
-
     raised = Q(raised_at__gte=low, raised_at__lt=high)
     created = Q(created_at__gte=low, created_at__lt=high)
     return {
@@ -296,16 +290,20 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
             ChildProfile.objects.exclude(colour=""),
             {f"colour_{c}": Count("pk", filter=Q(colour=c)) for c in Colour.values},
         ),
+        # From the category rows (few) to their people: every child counted once per figure.
         "children": Source(
-            "region_id",
-            Person.objects.filter(
-                status=PersonStatus.ACTIVE,
-                birth_date__gt=elderly_visits.years_before(today, ADULT_AGE),
+            "person__region_id",
+            PersonCategory.objects.filter(
+                category__in=[*CHILD_IN_DIFFICULTY, Category.LEFT_BEHIND_CHILD],
+                person__status=PersonStatus.ACTIVE,
+                person__birth_date__gt=elderly_visits.years_before(today, ADULT_AGE),
             ),
             {
-                "children_special": Count("pk", filter=Q(in_difficulty(CHILD_IN_DIFFICULTY))),
+                "children_special": Count(
+                    "person", distinct=True, filter=Q(category__in=CHILD_IN_DIFFICULTY)
+                ),
                 "children_left_behind": Count(
-                    "pk", filter=Q(in_difficulty([Category.LEFT_BEHIND_CHILD]))
+                    "person", distinct=True, filter=Q(category=Category.LEFT_BEHIND_CHILD)
                 ),
             },
         ),
@@ -389,11 +387,6 @@ def _sources_names() -> list[str]:
     return list(SOURCE_TABLES)
 
 
-def _area_region(area: str) -> Region:
-    """An unsaved region whose prefix is ``area`` (what ``visit_rates`` groups by)."""
-    return Region(code=area.ljust(12, "0"), level=LEVEL_OF_LENGTH[len(area)])
-
-
 def _percentiles(area: str, start: dt.date, end: dt.date, count: int) -> dict[str, int | None]:
     """Median and 90th percentile (nearest rank) of the acknowledgement time, in seconds, of
     the ``count`` alarms raised in the period and acknowledged: two ordered, sliced queries."""
@@ -435,11 +428,12 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         )
 
     def visit_rate(done: dict[str, Any]) -> dict[str, Any]:
-        _rows, total = elderly_visits.visit_rates(rows=[_area_region(area)], month=end)
+        found = elderly_visits.monthly_visits(area=area, length=len(area), month=end)
+        due, visited = found.get(area, (0, 0))
         return {
-            "elderly_visit_due": total.monthly,
-            "elderly_visited": total.monthly_visited,
-            "visit_rate": total.rate,
+            "elderly_visit_due": due,
+            "elderly_visited": visited,
+            "visit_rate": elderly_visits.RateRow(None, due, visited).rate,
         }
 
     units["visit_rate"] = (VISIT_RATE_TABLES, visit_rate)
@@ -493,17 +487,8 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
         )
 
     def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:
-        # visit_rates groups by region prefix: the area's own level groups under "000".
-        keys = sorted(
-            {r["code"][:length] for r in done["region_list"]}
-            | {found["row"] for name in _sources_names() for found in done[name]}
-            | {own_key}
-        )
-        pseudo = [Region(code=key.ljust(12, "0"), level=LEVEL_OF_LENGTH[length]) for key in keys]
-        found, _total = elderly_visits.visit_rates(rows=pseudo, month=end)
-        return {
-            key: (rate.monthly, rate.monthly_visited) for key, rate in zip(keys, found, strict=True)
-        }
+        # Grouped by region prefix: the area's own level groups under "000", as here.
+        return elderly_visits.monthly_visits(area=area, length=length, month=end)
 
     units["visit_rates"] = (VISIT_RATE_TABLES, rates)
     done = Figures("breakdown", area, start, end).fetch(units)

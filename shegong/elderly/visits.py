@@ -394,3 +394,22 @@ def visit_rates(
         total.quarterly += row.quarterly
         total.quarterly_visited += row.quarterly_visited
     return table, total
+
+
+def monthly_visits(*, area: str, length: int, month: dt.date, today: dt.date | None = None):
+    """Per region prefix of ``length`` digits under ``area``: (old people due a monthly or
+    weekly visit, of them visited in ``month``) — the monthly columns of :func:`visit_rates`,
+    counted over the due files only (the dashboard's visit rate; one grouped query)."""
+    today = today or timezone.localdate()
+    first, last = month_bounds(month)
+    as_of = min(today, last)
+    due = tier_q(Tier.WEEKLY, today=as_of) | tier_q(Tier.MONTHLY, today=as_of)
+    grouped = (
+        ElderlyProfile.objects.filter(under_prefix("person__region__code", area))
+        .filter(due)
+        .annotate(area=Substr("person__region_id", 1, length))
+        .values("area")
+        .annotate(due=Count("pk"), visited=Count("pk", filter=_visited(first, last)))
+        .order_by()
+    )
+    return {row["area"]: (row["due"], row["visited"]) for row in grouped}
