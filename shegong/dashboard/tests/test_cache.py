@@ -147,3 +147,15 @@ def test_the_worker_counts_this_months_dashboards_ahead(data, regions):
         assert (
             len(queries(lambda area=area: figures.overview(area=area, start=START, end=TODAY))) == 1
         )
+
+
+def test_editing_a_persons_contact_details_recounts_nothing(data, regions):
+    from shegong.people.models import Person
+
+    overview()
+    person = Person.objects.filter(region=regions.village).first()
+    Person.objects.filter(pk=person.pk).update(address="新地址 1 号", phone_masked="138****0000")
+    assert len(queries(overview)) == 1
+    # Moving the person (a counted column) does recount.
+    Person.objects.filter(pk=person.pk).update(region=regions.far_village)
+    assert len(queries(overview)) > 1
