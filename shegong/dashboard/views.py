@@ -74,7 +74,8 @@ class _Lists:
         return self.url("regions:coverage", township=township, gaps="1" if gaps else "")
 
     def people(self, category: str) -> str:
-        return self.url("people:list", category=category, region=self.region)
+        # The figures count active people only.
+        return self.url("people:list", category=category, region=self.region, status="active")
 
     def children(self, colour: str = "") -> str:
         return self.url("children:list", colour=colour, region=self.region)
@@ -139,7 +140,7 @@ class _Lists:
         if key.startswith("colour_"):
             return self.children(key.removeprefix("colour_"))
         found = {
-            "children_special": lambda: self.people("child_in_difficulty"),
+            "children_special": lambda: self.people("children_in_difficulty"),
             "elderly_special": lambda: self.elderly(special=True),
             "visits": self.visits,
             "alarms_open": lambda: self.alarms("unacknowledged"),
@@ -222,11 +223,11 @@ def _groups(found: dict[str, Any], lists: _Lists) -> list[Group]:
             ),
             Card(
                 "children_special", _("Children in difficulty"), found["children_special"],
-                lists.people("child_in_difficulty"), _("including orphans"),
+                lists.people("children_in_difficulty"), _("including orphans"),
             ),
             Card(
                 "children_left_behind", _("Left-behind children"), found["children_left_behind"],
-                lists.people("left_behind_child"),
+                lists.people("left_behind_children"),
             ),
         ],
         "elderly": [

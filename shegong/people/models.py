@@ -57,6 +57,14 @@ class Category(models.TextChoices):
 DERIVED_CATEGORIES = {
     "elderly": _("Elderly (60+)"),
     "child": _("Child (under 18)"),
+    # The dashboard's figures: under 18 and recorded so (orphans count as in difficulty).
+    "children_in_difficulty": _("Children in difficulty or orphaned (under 18)"),
+    "left_behind_children": _("Left-behind children (under 18)"),
+}
+# The recorded categories each derived children's category stands for.
+CHILD_GROUPS = {
+    "children_in_difficulty": ("child_in_difficulty", "orphan"),
+    "left_behind_children": ("left_behind_child",),
 }
 
 

@@ -13,7 +13,15 @@ from shegong.accounts import scope
 from shegong.regions.models import under_prefix
 
 from . import crypto, idnumbers
-from .models import Category, Household, Person, PersonCategory, PersonStatus, Relation
+from .models import (
+    CHILD_GROUPS,
+    Category,
+    Household,
+    Person,
+    PersonCategory,
+    PersonStatus,
+    Relation,
+)
 from .services import normalise_phone
 
 ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9Xx]$")
@@ -59,6 +67,15 @@ def apply_filters(queryset: QuerySet[Person], filters: PeopleFilters) -> QuerySe
         queryset = queryset.filter(birth_date__lte=_years_ago(60, today))
     elif category == "child":
         queryset = queryset.filter(birth_date__gt=_years_ago(18, today))
+    elif category in CHILD_GROUPS:
+        queryset = queryset.filter(
+            Exists(
+                PersonCategory.objects.filter(
+                    person=OuterRef("pk"), category__in=CHILD_GROUPS[category]
+                )
+            ),
+            birth_date__gt=_years_ago(18, today),
+        )
     elif category in Category.values:
         queryset = queryset.filter(
             Exists(PersonCategory.objects.filter(person=OuterRef("pk"), category=category))

@@ -164,3 +164,26 @@ def test_a_viewer_gets_no_links_in_the_table(data, client, make_user):
     table = html.split('id="breakdown"', 1)[1].split("</table>", 1)[0]
     assert cells(html) == []
     assert "/work/" not in table and "/alarms/" not in table
+
+
+def test_the_children_cards_list_exactly_the_children_counted(data, staff, regions):
+    """Orphans count as children in difficulty; adults still carrying the category and
+    children who moved away do not: the list behind the card agrees."""
+    from shegong.factories import PersonFactory, born_years_ago
+    from shegong.people.models import PersonCategory
+
+    def recorded(category, *, age, status="active"):
+        person = PersonFactory(region=regions.village, birth_date=born_years_ago(age))
+        person.status = status
+        person.save(update_fields=["status"])
+        PersonCategory.objects.create(person=person, category=category)
+
+    recorded("orphan", age=6)
+    recorded("child_in_difficulty", age=30)  # grown up
+    recorded("child_in_difficulty", age=12, status="moved")
+    recorded("left_behind_child", age=19)
+    html = page_of(staff.get(URL, {"region": VILLAGE}))
+    linked = cards(html)
+    for key in ("children_special", "children_left_behind"):
+        value, link = linked[key]
+        assert list_count(page_of(staff.get(link))) == value, key
