@@ -129,9 +129,15 @@ def wants_unmasked(request: HttpRequest) -> bool:
     return request.GET.get("unmasked") == "1" and scope.can_reveal(request.user)
 
 
-def describe_filters(params: Mapping[str, str], labels: Mapping[str, str] | None = None) -> str:
-    """The filters of the list page in words ("Region: 某镇; Search: 王"); region codes by name."""
+def describe_filters(
+    params: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+) -> str:
+    """The filters of the list page in words ("Region: 某镇; Search: 王"); region codes by
+    name, and any other value by the name ``values[key]`` gives it (a worker's id, say)."""
     labels = {**FILTER_LABELS, **(labels or {})}
+    values = values or {}
     shown = [
         (key, str(value).strip())
         for key, value in params.items()
@@ -143,6 +149,7 @@ def describe_filters(params: Mapping[str, str], labels: Mapping[str, str] | None
     for key, value in shown:
         if key == "region":
             value = names.get(value.ljust(12, "0"), value)
+        value = values.get(key, {}).get(value, value)
         parts.append(f"{labels.get(key, key)}: {value}")
     return "; ".join(parts) if parts else _("none")
 
@@ -252,6 +259,7 @@ def xlsx_response(
     columns: Sequence[Column],
     filename: str | None = None,
     filter_labels: Mapping[str, str] | None = None,
+    filter_values: Mapping[str, Mapping[str, str]] | None = None,
 ) -> HttpResponse:
     """The list as an .xlsx download, or (past the cap) back to the list with a message.
 
@@ -278,7 +286,8 @@ def xlsx_response(
     else:
         masking = ""
     subtitle = [
-        _("Filters: %(filters)s") % {"filters": describe_filters(request.GET, filter_labels)},
+        _("Filters: %(filters)s")
+        % {"filters": describe_filters(request.GET, filter_labels, filter_values)},
         " ".join(
             [
                 _("Exported by %(user)s at %(time)s.")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from shegong import exports
 from shegong.accounts import scope
+from shegong.accounts.models import User
 from shegong.regions.selectors import regions_under
 
 from . import selectors
@@ -54,6 +55,14 @@ def _export_columns() -> list[exports.Column]:
     ]
 
 
+def _worker_names(worker: int | None) -> dict[str, str]:
+    """The chosen worker by name, for the export's line of filters."""
+    if worker is None:
+        return {}
+    found = User.objects.filter(pk=worker).first()
+    return {str(worker): found.display_name} if found else {}
+
+
 @login_required
 def visit_list(request: HttpRequest) -> HttpResponse:
     scope.require_registry_reader(request.user)
@@ -76,6 +85,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
             rows=visits,
             columns=_export_columns(),
             filter_labels=FILTER_LABELS,
+            filter_values={"worker": _worker_names(filters.worker)},
         )
     page = Paginator(visits, settings.SHEGONG_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

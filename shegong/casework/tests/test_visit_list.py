@@ -194,3 +194,14 @@ def test_the_list_fits_a_phone_and_is_linked_from_cases_and_my_work(
     assert header.count("<th>") == 2
     assert 'href="/work/visits/"' in director_client.get("/work/cases/").content.decode()
     assert 'href="/work/visits/"' in director_client.get("/work/my-work/").content.decode()
+
+
+def test_the_exports_filter_line_names_the_worker(director_client, village_director, people):
+    visit(people["own"], village_director)
+    response = director_client.get(URL, {"export": "xlsx", "worker": village_director.pk})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    heading = " ".join(
+        str(cell) for row in sheet.iter_rows(max_row=3, values_only=True) for cell in row if cell
+    )
+    assert village_director.display_name in heading
+    assert f": {village_director.pk}" not in heading
