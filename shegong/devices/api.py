@@ -167,7 +167,13 @@ def alarm_out(alarm) -> dict:
 
 
 class AlarmFilter(Schema):
-    status: str = Field("", description="open (open or acknowledged), acknowledged, resolved")
+    status: str = Field(
+        "",
+        description=(
+            "open or unresolved (not resolved yet: open or acknowledged), unacknowledged, "
+            "acknowledged, resolved; empty for all"
+        ),
+    )
     limit: int = Field(100, ge=1, le=500)
 
 
