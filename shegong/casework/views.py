@@ -44,7 +44,7 @@ from .models import (
 )
 
 
-def _int(value: Any, default: int = 0) -> int:
+def _int(value: Any, default: int | None = 0) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

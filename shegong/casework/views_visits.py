@@ -23,19 +23,13 @@ from shegong.regions.selectors import regions_under
 from . import selectors
 from .forms import PeriodFilterForm
 from .models import VisitMode
+from .views import _int
 
 FILTER_LABELS = {
     "programme": gettext_lazy("Programme"),
     "mode": gettext_lazy("mode"),
     "worker": gettext_lazy("visited by"),
 }
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 def _export_columns() -> list[exports.Column]:
@@ -74,7 +68,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
         date_from=date_from,
         date_to=date_to,
         mode=request.GET.get("mode", "").strip(),
-        worker=_int(request.GET.get("worker", "").strip()),
+        worker=_int(request.GET.get("worker", "").strip(), default=None),
         q=request.GET.get("q", "").strip(),
     )
     visits = selectors.visit_list(fetched_by=request.user, filters=filters)

@@ -255,11 +255,6 @@ def _gaps() -> Case:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def _special_elderly(today: dt.date) -> Q:
-    """The rule of ``special_difficulty_reasons`` as a condition on ``ElderlyProfile`` rows."""
-    return special_difficulty_q(today)
-
-
 def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
     today = timezone.localdate()
     low, high = _window(start, end)
@@ -310,7 +305,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
         "elderly": Source(
             "person__region_id",
             ElderlyProfile.objects.all(),
-            {"elderly_special": Count("pk", filter=_special_elderly(today))},
+            {"elderly_special": Count("pk", filter=special_difficulty_q(today))},
         ),
         "visits": Source(
             "person__region_id",
@@ -381,10 +376,6 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
             },
         ),
     }
-
-
-def _sources_names() -> list[str]:
-    return list(SOURCE_TABLES)
 
 
 def _percentiles(area: str, start: dt.date, end: dt.date, count: int) -> dict[str, int | None]:
@@ -515,7 +506,7 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
         rows[region["code"][:length]] = row(region["code"][:length], region, False)
     rows[own_key] = row(own_key, own_region, True)
     rows[own_key]["name"] = _("%(name)s (own level)") % {"name": own_region["name"] or area}
-    for name in _sources_names():
+    for name in SOURCE_TABLES:
         for found in done[name]:
             found = dict(found)
             key = found.pop("row")

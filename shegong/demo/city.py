@@ -36,7 +36,6 @@ from .generate import (
 CITY_NUMERALS = "一二三四五六七八九"
 # Unused district codes of the city (1301xx): the generated districts take 130191 upwards.
 FIRST_GENERATED_DISTRICT = 91
-TOWNSHIPS_PER_DISTRICT = 7
 # One device per this many elderly files; alarms per device and month; orders per file-month.
 ELDERLY_PER_DEVICE = 25
 ALARMS_PER_DEVICE_MONTH = 1.0

@@ -8,7 +8,6 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from shegong.accounts.models import Role
@@ -152,19 +151,6 @@ def records(region, by, vendor) -> None:
             given_on=on,
             recorded_by=by,
         )
-
-
-@pytest.fixture(autouse=True)
-def generations_at_once(request):
-    """PostgreSQL raises the table generations at commit (deferred triggers), and a test's
-    transaction never commits: raise them at every row instead."""
-    if "db" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
-        return
-    request.getfixturevalue("db")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS dashboard_generation IMMEDIATE")
-            cursor.execute("SELECT set_config('shegong.generation_each_row', 'on', true)")
 
 
 @pytest.fixture
