@@ -109,25 +109,26 @@ def volumes() -> dict:
 
 
 def recorder(user):
-    """A function that records one elderly visit in the district (what a worker's phone does
-    all day): the next dashboard recounts the visit figures, the rest come from the cache."""
+    """A function that records one elderly visit in the district through the service, as a
+    worker's phone does all day (the visit, and the file's next visit date moved): the next
+    dashboard recounts the visit figures, the rest come from the cache."""
     from django.utils import timezone
 
-    from shegong.casework.models import Visit
+    from shegong.casework.services import visit_record
     from shegong.elderly.models import ElderlyProfile
     from shegong.regions.models import under_prefix
 
-    person_id = (
+    profile = (
         ElderlyProfile.objects.filter(under_prefix("person__region_id", DISTRICT_CODE[:6]))
-        .values_list("person_id", flat=True)
+        .select_related("person")
+        .order_by("pk")
         .first()
     )
 
     def record() -> None:
-        Visit.objects.create(
-            person_id=person_id, programme="elderly", mode="phone", visited_by=user,
-            visited_on=timezone.localdate(),
-            observations="bench",
+        visit_record(
+            by=user, person=profile.person, programme="elderly", mode="phone",
+            visited_on=timezone.localdate(), observations="bench",
         )  # fmt: skip
 
     return record

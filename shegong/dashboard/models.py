@@ -19,3 +19,43 @@ class TableGeneration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table}: {self.value}"
+
+
+class VisitDay(models.Model):
+    """Visits per region and day (all programmes but the justice-involved minors'), the
+    dashboard's visit figures: counting them sums a few rows per village and day instead of
+    joining every visit to its person. Database triggers (migration 0003) keep it exact —
+    a visit recorded, moved to another day, person or programme, or deleted, and a person
+    moved to another region — in the writer's transaction; ``region_id`` is the region of
+    the visit's person now, as the figures count it."""
+
+    pk = models.CompositePrimaryKey("region_id", "day")
+    region_id = models.CharField(max_length=12)
+    day = models.DateField()
+    visit_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "dashboard_visit_day"
+        indexes = [models.Index(fields=["day", "region_id"], name="dashboard_visit_day_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.day}: {self.visit_count}"
+
+
+class VisitedMonth(models.Model):
+    """Elderly-care visits per month, region and person: who had a visit in a month, read as
+    one range of rows per area (the visit rate's numerator), instead of one look-up in the
+    visits per person due. Kept exact by triggers like :class:`VisitDay` (migration 0005);
+    ``region_id`` is the person's region now."""
+
+    pk = models.CompositePrimaryKey("month", "region_id", "person_id")
+    month = models.DateField()
+    region_id = models.CharField(max_length=12)
+    person_id = models.BigIntegerField()
+    visit_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "dashboard_visited_month"
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id} {self.person_id}: {self.visit_count}"

@@ -396,20 +396,31 @@ def visit_rates(
     return table, total
 
 
-def monthly_visits(*, area: str, length: int, month: dt.date, today: dt.date | None = None):
-    """Per region prefix of ``length`` digits under ``area``: (old people due a monthly or
-    weekly visit, of them visited in ``month``) — the monthly columns of :func:`visit_rates`,
-    counted over the due files only (the dashboard's visit rate; one grouped query)."""
+def monthly_due(
+    *, area: str, length: int, month: dt.date, today: dt.date | None = None
+) -> list[tuple[int, str]]:
+    """(person id, region prefix of ``length`` digits) of the old people under ``area`` due a
+    monthly or weekly visit in ``month`` (as of its last day, or today in the current month):
+    the denominator of the dashboard's visit rate. It does not depend on the visits, so the
+    dashboard keeps it while visits come in."""
     today = today or timezone.localdate()
-    first, last = month_bounds(month)
+    last = month_bounds(month)[1]
     as_of = min(today, last)
     due = tier_q(Tier.WEEKLY, today=as_of) | tier_q(Tier.MONTHLY, today=as_of)
-    grouped = (
+    return list(
         ElderlyProfile.objects.filter(under_prefix("person__region__code", area))
         .filter(due)
         .annotate(area=Substr("person__region_id", 1, length))
-        .values("area")
-        .annotate(due=Count("pk"), visited=Count("pk", filter=_visited(first, last)))
         .order_by()
+        .values_list("person_id", "area")
     )
-    return {row["area"]: (row["due"], row["visited"]) for row in grouped}
+
+
+def count_visited(due: list[tuple[int, str]], visited: set[int]) -> dict[str, tuple[int, int]]:
+    """Region prefix → (due, visited) from :func:`monthly_due` and the ids of the people
+    visited."""
+    counts: dict[str, tuple[int, int]] = {}
+    for person, row in due:
+        was_due, was_visited = counts.get(row, (0, 0))
+        counts[row] = (was_due + 1, was_visited + (person in visited))
+    return counts

@@ -47,7 +47,9 @@ def test_every_counted_table_has_a_generation_and_a_trigger(db):
     # whenever the source finds its region through the person.
     for name, source in figures._sources(START, TODAY).items():
         tables = figures.SOURCE_TABLES[name]
-        assert source.queryset.model._meta.db_table in tables, name
+        # The visit tally changes only with the visits and people it counts (triggers).
+        counted_table = figures.TALLIES.get(source.queryset.model._meta.db_table)
+        assert (counted_table or source.queryset.model._meta.db_table) in tables, name
         if source.path.startswith("person__"):
             assert "people_person" in tables, name
 
@@ -102,9 +104,41 @@ def test_a_new_visit_recounts_the_visit_figures_only(data, regions, district_adm
         person=old, programme="elderly", visited_on=TODAY, mode="phone", visited_by=district_admin
     )
     recount = queries(overview)
-    # The generations, the visits source, the visit rate — nothing else.
+    # The generations, the visit tally, who of the elderly due had a visit — nothing else.
     assert len(recount) == 3, recount
     assert all("children_childprofile" not in sql for sql in recount)
+    assert all("elderly_elderlyprofile" not in sql for sql in recount)
+
+
+def test_a_visit_recorded_by_a_worker_recounts_the_visit_figures_only(data, district_admin):
+    """The service also moves the file's next visit date: no figure counts it."""
+    from shegong.casework.services import visit_record
+    from shegong.elderly.models import ElderlyProfile
+
+    overview()
+    profile = ElderlyProfile.objects.filter(cognitive_impairment=True).first()
+    due_before = profile.next_visit_due
+    visit_record(
+        by=district_admin, person=profile.person, programme="elderly", visited_on=TODAY,
+        mode="home",
+    )  # fmt: skip
+    profile.refresh_from_db()
+    assert profile.next_visit_due != due_before
+    recount = queries(overview)
+    # The generations, the visit tally, who of the elderly due had a visit.
+    assert len(recount) == 3, recount
+    assert all("elderly_elderlyprofile" not in sql for sql in recount)
+
+
+def test_a_change_the_figures_count_on_a_file_recounts_them(data, regions):
+    from shegong.elderly.models import ElderlyProfile
+
+    before = overview()
+    moved = ElderlyProfile.objects.filter(cognitive_impairment=True)
+    moved.update(next_visit_due=TODAY + dt.timedelta(days=9))
+    assert len(queries(overview)) == 1
+    moved.update(cognitive_impairment=False, living_situations=[])
+    assert overview()["elderly_special"] < before["elderly_special"]
 
 
 def test_rolled_back_writes_leave_the_generation(data, regions):
