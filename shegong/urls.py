@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from . import views
 from .api import api
+from .ops import views as ops_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", ops_views.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shegong.accounts.urls")),
     path("people/", include("shegong.people.urls")),

@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from huey.contrib.djhuey import HUEY
 
 from shegong.accounts import scope
+from shegong.ops import health
 
 
 @login_required
@@ -23,21 +22,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the job queue answer, 503 otherwise (for load balancers)."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        checks["queue_length"] = HUEY.storage.queue_size()
-        checks["queue"] = "ok"
-    except Exception as exc:
-        checks["queue"] = f"error: {exc.__class__.__name__}"
-    healthy = checks["database"] == "ok" and checks["queue"] == "ok"
+    """200 when the database, the job queue, Redis and the consumers' heartbeat are fine, else 503.
+
+    The checks live in shegong/ops/health.py; the heartbeat rules in shegong/ops/heartbeat.py.
+    """
+    report = health.run_checks()
     return JsonResponse(
-        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+        {"status": "ok" if report.healthy else "error", **report.checks},
+        status=200 if report.healthy else 503,
     )
