@@ -5,7 +5,8 @@ Registered as a pytest plugin from the top-level ``conftest.py`` (pytest accepts
 desktop and at a phone viewport (375×812), and should call :func:`look` on each page it
 reaches: that saves a screenshot under ``var/screenshots/`` and fails when the page is wider
 than the viewport (sideways scrolling on a phone). A failing test also leaves a screenshot of
-every page it had open (``*-FAILED-*.png``). JavaScript errors and 5xx answers fail the test.
+every page it had open (``*-FAILED-*.png``). JavaScript errors, 5xx answers and anything the
+Content-Security-Policy blocks fail the test.
 
 The browser is never downloaded: a missing ``/usr/bin/chromium`` fails the tests with a clear
 message instead of skipping them (``make test`` installs it with apt-get when run as root).
@@ -86,6 +87,14 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
+# Injected by the browser, not the page (the policy does not apply): every violation of the
+# Content-Security-Policy becomes a console error PageProblems fails the test on.
+CSP_VIOLATION_JS = """document.addEventListener("securitypolicyviolation", event => {
+  console.error("CSP violation: " + event.effectiveDirective + " blocked "
+    + (event.blockedURI || "inline code") + " at " + event.sourceFile + ":" + event.lineNumber);
+});"""
+
+
 @dataclass
 class PageProblems:
     """Things a page must never do, collected while the test runs and checked at the end."""
@@ -96,9 +105,18 @@ class PageProblems:
         page.on("pageerror", self._script_error)
         page.on("response", self._response)
         page.on("requestfailed", self._request_failed)
+        page.on("console", self._console)
 
     def _script_error(self, error) -> None:
         self.errors.append(f"JavaScript error: {error}")
+
+    def _console(self, message) -> None:
+        # Chromium reports each thing the Content-Security-Policy blocked (an inline script, an
+        # on*= handler, eval, a style …) as a console error; CSP_VIOLATION_JS adds the details.
+        if message.type == "error" and (
+            "Content Security Policy" in message.text or message.text.startswith("CSP violation")
+        ):
+            self.errors.append(f"CSP: {message.text}")
 
     def _response(self, response) -> None:
         if response.status >= 500:
@@ -129,6 +147,7 @@ class Browsing:
             **VIEWPORTS[self.viewport_name],
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(CSP_VIOLATION_JS)
         self.contexts.append(context)
         page = context.new_page()
         _SESSIONS[page] = self

@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from shegong.ratelimits import limit_posts_per_address
+
 from . import views
 
 app_name = "accounts"
@@ -8,7 +10,10 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        # Per client address, on top of django-axes' lock-out per user name.
+        limit_posts_per_address(group="login", rate_setting="SHEGONG_RATE_LOGIN")(
+            auth_views.LoginView.as_view(template_name="accounts/login.html")
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -2,13 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# Behind nginx REMOTE_ADDR is nginx itself; client_ip knows where the real address is.
+from shegong.ratelimits import client_ip
+
 from .models import AccessAction, AccessLog
-
-
-def client_ip(request: Any) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR")
 
 
 def access_record(

@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 from shegong import exports
 from shegong.accounts import scope
 from shegong.people import idnumbers
+from shegong.ratelimits import limit_posts_per_address
 
 from . import selectors, services
 from .forms import ClosureForm, ContractForm, DischargeForm, EntryForm
@@ -396,8 +397,10 @@ def warnings(request: HttpRequest) -> HttpResponse:
     return render(request, "institutions/warnings.html", {"warnings": found})
 
 
+@limit_posts_per_address(group="family", rate_setting="SHEGONG_RATE_FAMILY")
 def family(request: HttpRequest) -> HttpResponse:
-    """The family page: no account; contract number + the last six ID characters."""
+    """The family page: no account; contract number + the last six ID characters. Look-ups are
+    limited per minute here (a burst of guesses) and per hour in :mod:`.family`."""
     from shegong.audit.services import client_ip
 
     from . import family as lookups
