@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -73,6 +74,15 @@ def validation_detail(exc: ValidationError) -> list[dict]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError):
     return api.create_response(request, {"detail": validation_detail(exc)}, status=422)
+
+
+@api.exception_handler(OverflowError)
+def on_integer_overflow(request: HttpRequest, exc: OverflowError):
+    """An id past 64 bits, in a path or a body: SQLite refuses to compare with it (PostgreSQL
+    just finds nothing), and no record can have it, so it is as missing as any other id."""
+    if "SQLite INTEGER" not in str(exc):
+        raise exc
+    return api.create_response(request, {"detail": _("Not Found")}, status=404)
 
 
 api.add_router("/regions", "shegong.regions.api.router")

@@ -154,9 +154,18 @@ def describe_filters(
     return "; ".join(parts) if parts else _("none")
 
 
-def _safe(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, prefixed with an apostrophe: every
+    workbook the platform writes passes its text through here (openpyxl itself stores a
+    string starting with ``=`` as a formula)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
+    return value
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str):
+        return safe_cell(value)
     if isinstance(value, dt.datetime):
         # Excel has no time zones: write the local wall-clock time, as the pages show it.
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value

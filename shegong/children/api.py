@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from shegong.paging import MAX_PAGE
 from shegong.people import selectors as people_selectors
 
 from . import scoring, selectors, services
@@ -93,7 +94,7 @@ class ChildrenQuery(Schema):
     region: str = ""
     q: str = ""
     overdue: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 @router.get("", response=ChildPage, summary="Colour-card files in your scope")

@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shegong import uploads
 from shegong.accounts import scope
 from shegong.accounts.models import User
 from shegong.people.models import Person
@@ -359,8 +360,8 @@ def photo_add(*, by: User, activity_id: int, file: Any, caption: str = "") -> Ac
     """Attach a JPEG or PNG photo of at most 5 MB, told by its first bytes, not its name."""
     if file is None:
         raise ValidationError({"image": _("Choose the photo to upload.")})
-    if file.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"image": _("The photo is larger than 5 MB.")})
+    if file.size > uploads.limit(PHOTO_MAX_BYTES):
+        raise ValidationError({"image": uploads.too_large(uploads.limit(PHOTO_MAX_BYTES)).messages})
     file.seek(0)
     found = photo_type(file.read(8))
     file.seek(0)

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from shegong.paging import MAX_PAGE
+
 from . import activities_selectors as selectors
 
 router = Router()
@@ -47,7 +49,7 @@ class ActivityQuery(Schema):
     date_to: dt.date | None = Field(None, alias="to")
     region: str = ""
     target: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 @router.get("/activities", response=ActivityPage, summary="Activities organised in your scope")

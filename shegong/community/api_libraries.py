@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from shegong.accounts import scope
+from shegong.paging import MAX_PAGE
 
 from . import libraries
 from .models import Organisation
@@ -58,7 +59,7 @@ class OrganisationQuery(Schema):
     kind: str = ""
     status: str = ""
     q: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 class ProfessionalOut(Schema):
@@ -89,7 +90,7 @@ class ProfessionalPage(Schema):
 class ProfessionalQuery(Schema):
     profession: str = ""
     q: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 def _page(request: HttpRequest, page: int, page_of, count_of, filters) -> dict:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from shegong.accounts import scope
+from shegong.paging import MAX_PAGE
 
 from . import volunteers_selectors as selectors
 from .models import Volunteer
@@ -51,7 +52,7 @@ class VolunteerQuery(Schema):
     region: str = ""
     registered: str = Field("", description="true/1 registered only, false/0 not registered")
     skill: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 def _out(volunteer: Volunteer, user) -> dict:

@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,17 +96,27 @@ class CloseForm(BootstrapMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+# Dates a period may use: the figures turn a day into its local midnight in UTC, which year 1
+# (and year 9999 plus a day) cannot hold.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
 class PeriodForm(forms.Form):
     """?from= and ?to= (the overview's period, the list's dates); a bad date is reported on
     its field. The names are Python keywords, so the fields are added by name."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        within = [MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)]
         self.fields["from"] = forms.DateField(
-            label=_("from"), required=False, widget=DateInput(attrs={"id": "from"})
+            label=_("from"),
+            required=False,
+            widget=DateInput(attrs={"id": "from"}),
+            validators=within,
         )
         self.fields["to"] = forms.DateField(
-            label=_("to"), required=False, widget=DateInput(attrs={"id": "to"})
+            label=_("to"), required=False, widget=DateInput(attrs={"id": "to"}), validators=within
         )
 
     def clean(self):

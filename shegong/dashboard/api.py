@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
+from shegong.community.forms_activities import FIRST_DAY, LAST_DAY
 from shegong.elderly.visits import month_bounds
 
 from . import figures, selectors
@@ -19,8 +20,8 @@ router = Router(tags=["stats"])
 
 class OverviewQuery(Schema):
     region: str = ""
-    start: dt.date | None = Field(None, alias="from")
-    end: dt.date | None = Field(None, alias="to")
+    start: dt.date | None = Field(None, alias="from", ge=FIRST_DAY, le=LAST_DAY)
+    end: dt.date | None = Field(None, alias="to", ge=FIRST_DAY, le=LAST_DAY)
 
 
 def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:

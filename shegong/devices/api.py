@@ -11,6 +11,8 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from shegong import ratelimits
+
 from . import batch, selectors, services, tasks
 from .models import Device, DeviceKind, EventType, Outcome, Vendor
 
@@ -93,7 +95,9 @@ class EventIn(Schema):
         '`X-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`. '
         "401 for a bad signature or a timestamp more than 5 minutes away; 404 for an unknown "
         "device (kept in the unmatched list); 422 for a malformed event; 202 with "
-        "`alarm_id` (or null) otherwise. The same `event_id` again gets the first answer."
+        "`alarm_id` (or null) otherwise. The same `event_id` again gets the first answer. "
+        "429 with `Retry-After` for heartbeats beyond the vendor's rate (events that may "
+        "raise an alarm are never refused)."
     ),
     openapi_extra={
         "requestBody": {
@@ -111,6 +115,7 @@ def device_event(request: HttpRequest):
             signature=headers.get("X-Signature", ""),
             body=request.body,
             now=timezone.now(),
+            throttle=ratelimits.vendor_throttle(),
         )
     except batch.StoreUnavailable:
         # Not stored: the vendor retries later, and the same event_id is stored once.
@@ -121,7 +126,10 @@ def device_event(request: HttpRequest):
         alarm_id = result.raised_alarm_id
         transaction.on_commit(lambda: tasks.alarm_raised(alarm_id))
     # A plain JsonResponse: the body is already the answer, no schema to validate it against.
-    return JsonResponse(result.body, status=result.status)
+    response = JsonResponse(result.body, status=result.status)
+    if result.status == 429:
+        response["Retry-After"] = str(result.body["retry_after"])
+    return response
 
 
 class AlarmOut(Schema):
@@ -183,7 +191,7 @@ def list_alarms(request: HttpRequest, filters: Query[AlarmFilter]):
     return [alarm_out(alarm) for alarm in alarms[: filters.limit]]
 
 
-class Conflict(Schema):
+class AlarmConflict(Schema):
     detail: str
     alarm: AlarmOut
 
@@ -204,7 +212,7 @@ def _conflict(exc: services.AlarmConflict, user) -> Status:
 
 @alarms_router.post(
     "/{int:alarm_id}/acknowledge",
-    response={200: AlarmOut, 409: Conflict},
+    response={200: AlarmOut, 409: AlarmConflict},
     summary="Acknowledge an alarm (stops its escalation); 409 if somebody was first",
 )
 def acknowledge(request: HttpRequest, alarm_id: int, payload: AckIn | None = None):
@@ -222,7 +230,7 @@ def acknowledge(request: HttpRequest, alarm_id: int, payload: AckIn | None = Non
 
 @alarms_router.post(
     "/{int:alarm_id}/resolve",
-    response={200: AlarmOut, 409: Conflict, 422: FieldErrors},
+    response={200: AlarmOut, 409: AlarmConflict, 422: FieldErrors},
     summary="Resolve an alarm with its outcome",
 )
 def resolve(request: HttpRequest, alarm_id: int, payload: ResolveIn):

@@ -11,6 +11,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -308,7 +309,13 @@ def _answer_of(event: DeviceEvent) -> IngestResult:
 
 
 def ingest(
-    *, vendor_key: str, timestamp: str, signature: str, body: bytes, now: dt.datetime
+    *,
+    vendor_key: str,
+    timestamp: str,
+    signature: str,
+    body: bytes,
+    now: dt.datetime,
+    throttle: Callable[[str], int | None] | None = None,
 ) -> IngestResult:
     """One signed event from a vendor platform: checked, stored, turned into an alarm.
 
@@ -316,6 +323,11 @@ def ingest(
     ``SHEGONG_DEVICE_MAX_SKEW`` away; 422 for a malformed event; 404 for an unknown serial
     (kept in the unmatched list); 202 otherwise. The same ``event_id`` again gets the first
     answer again and raises nothing.
+
+    ``throttle(vendor_key)`` counts a verified vendor's quiet events (heartbeats) and answers
+    the seconds to wait once the vendor is over its rate: 429 then, with ``retry_after``.
+    Counted only after the signature check, so nobody can use up a vendor's rate, and never
+    for events that may raise an alarm: a flood of heartbeats must not hold back a fall.
     """
     vendor = _vendor_key(vendor_key or "")
     if vendor is None or not vendor.active:
@@ -333,6 +345,14 @@ def ingest(
         return IngestResult(422, {"detail": errors})
 
     if event["type"] in QUIET_EVENTS:
+        wait = throttle(vendor_key) if throttle is not None else None
+        if wait is not None:
+            return _error(
+                429,
+                _("Too many events from this vendor. Retry in %(seconds)s seconds.")
+                % {"seconds": wait},
+                retry_after=wait,
+            )
         # Most traffic: one statement, no transaction, nothing else to do.
         status = _store_quiet(vendor.vendor_id, event, now)
         if status is None:

@@ -17,7 +17,7 @@ from . import services
 router = Router(tags=["elderly"])
 
 
-class AssessmentIn(Schema):
+class AbilityAssessmentIn(Schema):
     # The 26 item keys (eating … social_interaction), each scored within its range.
     items: dict[str, int]
     coma: bool = False
@@ -28,7 +28,7 @@ class AssessmentIn(Schema):
     second_assessor_id: int | None = None
 
 
-class AssessmentOut(Schema):
+class AbilityAssessmentOut(Schema):
     id: int
     person_id: int
     total: int
@@ -48,11 +48,11 @@ class FieldErrors(Schema):
 
 @router.post(
     "/{int:person_id}/assessments",
-    response={201: AssessmentOut, 422: FieldErrors},
+    response={201: AbilityAssessmentOut, 422: FieldErrors},
     summary="Record an ability assessment (GB/T 42195-2022); a missing or out-of-range item "
     "is 422 naming it",
 )
-def create_assessment(request: HttpRequest, person_id: int, payload: AssessmentIn):
+def create_assessment(request: HttpRequest, person_id: int, payload: AbilityAssessmentIn):
     # Scope first: an out-of-scope person is 404 whatever the items.
     person = people_selectors.get_person_for_user(request.auth, person_id, write=True)
     second = None

@@ -4,11 +4,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shegong import uploads
 from shegong.casework.forms import DateInput
 from shegong.forms import BootstrapMixin
 
 from .models import Contract, EntryKind, FeeType
 
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 
 
@@ -49,6 +51,12 @@ class EntryForm(BootstrapMixin, forms.Form):
         if contracts is not None:
             self.fields["contract"].queryset = contracts
         self.fields["contract"].label_from_instance = lambda c: c.number
+
+    def clean_evidence(self):
+        upload = self.cleaned_data["evidence"]
+        if upload:
+            uploads.check_document_upload(upload, limit_bytes=uploads.limit(EVIDENCE_MAX_BYTES))
+        return upload
 
 
 class DischargeForm(BootstrapMixin, forms.Form):

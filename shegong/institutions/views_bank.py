@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from shegong import exports
+from shegong import exports, uploads
 from shegong.accounts import scope
 from shegong.forms import BootstrapMixin
 
@@ -39,8 +39,8 @@ class StatementUploadForm(BootstrapMixin, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_STATEMENT_BYTES:
-            raise ValidationError(gettext_lazy("The file is larger than 10 MB."))
+        # The type and content checks run where the statement is read (roster.read_table).
+        self.content = uploads.read_upload(upload, limit_bytes=uploads.limit(MAX_STATEMENT_BYTES))
         return upload
 
 
@@ -112,7 +112,7 @@ def statement_upload(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             statement = reconcile.statement_import(
-                by=request.user, account=account, file=upload.read(), filename=upload.name
+                by=request.user, account=account, file=form.content, filename=upload.name
             )
         except reconcile.StatementRowsError as exc:
             row_errors = exc.cell_errors

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 
 from shegong.audit.models import AccessAction
 from shegong.audit.services import access_record
+from shegong.paging import MAX_PAGE
 
 from . import selectors
 from .models import Referral
@@ -52,7 +53,7 @@ class ReferralPage(Schema):
     page_size: int
 
 
-class EventOut(Schema):
+class ReferralEventOut(Schema):
     from_status: str
     to_status: str
     note: str
@@ -75,7 +76,7 @@ class ReferralDetail(ReferralOut):
     case_summary: str
     reject_reason: str
     worker_name: str | None
-    history: list[EventOut]
+    history: list[ReferralEventOut]
     report_versions: list[ReportVersionOut]
     report_url: str | None  # the approved report (.docx), when there is one
 
@@ -102,7 +103,7 @@ class ReferralQuery(Schema):
     status: str = ""  # a status, or "open"
     agency: int | None = None
     q: str = ""  # part of the case number or the minor's name
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 @router.get("/referrals", response=ReferralPage, summary="Referrals you may see")

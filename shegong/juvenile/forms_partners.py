@@ -5,11 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shegong import uploads
 from shegong.casework.forms import DateInput
 
 from .models import Agency, AgencyKind
 from .partners import DELIVERABLES
 
+OPINION_MAX_BYTES = 20 * 1024 * 1024
 DELIVERABLE_LABELS = {
     "referrals": _("referrals accepted"),
     "investigations": _("social investigation reports"),
@@ -62,6 +64,12 @@ class OpinionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["document"].widget.attrs["class"] = "form-control"
         self.agencies = list(Agency.objects.all())
+
+    def clean_document(self):
+        upload = self.cleaned_data["document"]
+        if upload:
+            uploads.check_document_upload(upload, limit_bytes=uploads.limit(OPINION_MAX_BYTES))
+        return upload
 
     def responsibilities(self) -> dict[int, str]:
         return {

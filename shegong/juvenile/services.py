@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shegong import uploads
 from shegong.accounts import scope
 from shegong.accounts.models import Membership, Role, User
 from shegong.casework.services import notify
@@ -326,8 +327,11 @@ def document_add(*, by: Any, referral_id: int, title: str, file: Any) -> Documen
         errors["title"] = [_("This field is required.")]
     if file is None:
         errors["file"] = [_("Choose the file to upload.")]
-    elif file.size > DOCUMENT_MAX_BYTES:
-        errors["file"] = [_("The file is larger than 20 MB.")]
+    else:
+        try:
+            uploads.check_document_upload(file, limit_bytes=uploads.limit(DOCUMENT_MAX_BYTES))
+        except ValidationError as exc:
+            errors["file"] = exc.messages
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), set_actor(by):

@@ -17,18 +17,10 @@ from openpyxl.styles import Font
 from shegong.accounts import scope
 from shegong.audit.models import AccessAction
 from shegong.audit.services import access_record
+from shegong.exports import safe_cell
 
 from . import selectors
 from .models import ExportJob, ExportStatus, Person
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _cell(worksheet, value: Any) -> Any:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shegong import exports as list_exports
+from shegong import uploads
 from shegong.accounts import scope
 from shegong.progress import progress_get
 from shegong.regions.selectors import regions_under
@@ -45,11 +46,15 @@ def import_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
+            limit = imports.max_upload_bytes()
+            content = uploads.read_upload(
+                upload, limit_bytes=limit, message=imports.too_large_message(limit)
+            )
             job = imports.import_job_create(
                 by=request.user,
                 region_code=form.cleaned_data["region_code"],
                 filename=upload.name,
-                content=upload.read(),
+                content=content,
                 category=form.cleaned_data["category"],
                 on_existing=form.cleaned_data["on_existing"],
             )

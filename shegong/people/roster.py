@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from shegong import uploads
 
 from .models import Category, DisabilityKind, Sex
 
@@ -152,11 +155,18 @@ HEADING_LOOKUP = {
 
 
 def read_table(data: bytes, filename: str) -> list[list[Any]]:
-    """All rows of the first sheet as lists of cell values (calamine for spreadsheets)."""
+    """All rows of the first sheet as lists of cell values (calamine for spreadsheets).
+
+    The file passes the upload checks first (type by content, zip bombs, macros): calamine
+    never sees a file that could exhaust the memory."""
+    try:
+        uploads.check_spreadsheet(data=data, filename=filename)
+    except ValidationError as exc:
+        raise RosterError(exc.messages[0]) from None
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
         return _read_csv(data)
-    if suffix in {".xlsx", ".xlsm", ".xls", ".ods", ".et"}:
+    if suffix in {".xlsx", ".xls"}:
         from python_calamine import CalamineWorkbook
 
         try:

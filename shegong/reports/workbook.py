@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from shegong.dashboard.views import COLOURS, SEVERITY_COLOURS
+from shegong.exports import safe_cell
 
 from . import labels
 from .labels import PROGRAMMES, Programme
@@ -128,7 +129,7 @@ def _breakdown_table(
     row = header
     for found in data.breakdown:
         row += 1
-        sheet.cell(row=row, column=1, value=found["name"])
+        sheet.cell(row=row, column=1, value=safe_cell(found["name"]))
         for column, key in enumerate(keys, start=2):
             sheet.cell(row=row, column=column, value=found[key])
     row += 1
@@ -203,7 +204,7 @@ def _table(
     for values in rows:
         last += 1
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=last, column=column, value=value)
+            sheet.cell(row=last, column=column, value=safe_cell(value))
     return row + 1, last, last + 2
 
 

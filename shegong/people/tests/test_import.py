@@ -400,7 +400,10 @@ def test_a_file_without_errors_has_no_error_file(regions, village_director):
 
 def test_an_unreadable_file_fails_the_check_with_the_reason(regions, village_director):
     job = upload(
-        b"not a workbook", region=regions.village, by=village_director, filename="名单.xls"
+        b"\xd0\xcf\x11\xe0 not a workbook",
+        region=regions.village,
+        by=village_director,
+        filename="名单.xls",
     )
 
     assert job.status == ImportStatus.FAILED
