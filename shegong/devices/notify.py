@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -17,7 +18,7 @@ from shegong.casework.models import Notification
 from shegong.regions.models import Station
 
 from . import channels
-from .models import Alarm, Channel, Delivery, DeliveryAttempt, DeliveryStatus, Tier
+from .models import Alarm, AlarmStatus, Channel, Delivery, DeliveryAttempt, DeliveryStatus, Tier
 from .services import tier_code
 
 # The workers an alarm goes to at each tier.
@@ -141,9 +142,25 @@ def attempt(delivery_id: int, *, now: dt.datetime) -> Delivery | None:
 
 
 def due_retries(*, now: dt.datetime) -> list[int]:
-    """Pending deliveries whose retry time has passed (the sweep's safety net)."""
+    """Pending deliveries whose retry time has passed, and those planned before ``now`` but
+    never tried (the worker died between planning and sending): the sweep's safety net."""
+    due = Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now)
     return list(
-        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
+        Delivery.objects.filter(due, status=DeliveryStatus.PENDING)
+        .order_by("created_at", "id")
         .values_list("id", flat=True)[:500]
     )
+
+
+def untold(*, now: dt.datetime) -> list[tuple[int, str]]:
+    """(id, tier) of open alarms raised or escalated before ``now`` whose current tier has no
+    delivery planned: the worker died after the alarm moved and before anyone was told."""
+    planned = Delivery.objects.filter(alarm=OuterRef("pk"), tier=OuterRef("tier"))
+    moved_before = Q(escalated_at__isnull=True, raised_at__lte=now) | Q(escalated_at__lte=now)
+    rows = (
+        Alarm.objects.filter(moved_before, status=AlarmStatus.OPEN)
+        .exclude(Exists(planned))
+        .order_by("raised_at")
+        .values_list("id", "tier")
+    )
+    return list(rows[:500])

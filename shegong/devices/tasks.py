@@ -82,11 +82,15 @@ def deliver(delivery_id: int) -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def sweep() -> int:
-    """Every minute: escalate what a lost task left behind, retry what a lost retry left."""
+    """Every minute: escalate what a lost task left behind, tell the tiers a killed worker
+    never told, and retry what a lost retry left. Each step checks the rows first, so a task
+    that did run, or runs at the same time, is not repeated."""
     now = _now()
     moved = 0
     for alarm_id, tier in services.overdue_alarm_ids(now=now):
         moved += escalate_now(alarm_id, tier)
+    for alarm_id, tier in notify.untold(now=now - SWEEP_GRACE):
+        tell(alarm_id, tier)
     for delivery_id in notify.due_retries(now=now - SWEEP_GRACE):
         _try(delivery_id)
     return moved

@@ -28,9 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shegong import uploads
 from shegong.accounts import scope
 from shegong.bulk import bulk_insert
-from shegong.progress import STALE_AFTER_SECONDS, progress_set
+from shegong.progress import STALE_AFTER_SECONDS, progress_get, progress_set
 from shegong.regions.models import Level, Region, under_prefix
 
 from . import crypto, idnumbers, roster, services
@@ -46,7 +47,19 @@ from .models import (
 )
 
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
-ALLOWED_SUFFIXES = {".xlsx", ".xls", ".csv"}
+
+
+def max_upload_bytes() -> int:
+    """30 MB, or less when SHEGONG_UPLOAD_MAX_BYTES says so."""
+    return uploads.limit(MAX_UPLOAD_BYTES)
+
+
+def too_large_message(limit: int) -> str:
+    return _("The file is larger than %(limit)s; split it by village and import each.") % {
+        "limit": uploads.size_text(limit)
+    }
+
+
 ERRORS_KEPT_ON_PAGE = 1000
 BATCH = 2000
 AUDITED_COLUMN = {
@@ -640,14 +653,12 @@ def import_job_create(
     if not scope.can_write_region(by, region_code):
         raise Http404
     suffix = Path(filename).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise ValidationError({"file": [_("Only .xlsx, .xls and .csv files can be imported.")]})
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            {"file": [_("The file is larger than 30 MB; split it by village and import each.")]}
-        )
-    if not content:
-        raise ValidationError({"file": [_("The file is empty.")]})
+    if len(content) > max_upload_bytes():
+        raise ValidationError({"file": [too_large_message(max_upload_bytes())]})
+    try:
+        uploads.check_spreadsheet(data=content, filename=filename)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     job = ImportJob(
         region_id=region_code,
         original_name=Path(filename).name[:255],
@@ -736,7 +747,13 @@ def import_job_check(job_id: int) -> ImportJob:
 
 
 def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
-    """Import a checked file in one transaction; on any error nothing changes."""
+    """Import a checked file in one transaction; on any error nothing changes.
+
+    The job is marked done in the same transaction as the people it wrote: a worker killed at
+    any moment leaves either nothing and the job "importing" (run it again: see
+    :func:`import_jobs_resume_stalled`), or everything and the job done. A second run of the
+    same task waits for the first on the job's row and then finds nothing to do.
+    """
     job = ImportJob.objects.select_related("region").get(pk=job_id)
     if job.status != ImportStatus.IMPORTING:
         raise ImportRefused(_("This import is not waiting to run."))
@@ -744,6 +761,12 @@ def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
     progress_set(f"import:{job.pk}", "import", 0, 0)
     try:
         with transaction.atomic():
+            claimed = ImportJob.objects.select_for_update().filter(
+                pk=job.pk, status=ImportStatus.IMPORTING
+            )
+            if not claimed.exists():
+                job.refresh_from_db()
+                return job
             plan = _load_candidates(job, by=by) or plan_import(
                 table=_read(job),
                 region=job.region,
@@ -771,6 +794,23 @@ def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
                     f"import:{job.pk}", "import", done, total
                 ),
             )
+            claimed.update(
+                status=ImportStatus.DONE,
+                count_new=result.created,
+                count_update=result.updated,
+                count_unchanged=result.unchanged,
+                count_error=0,
+                finished_at=timezone.now(),
+                elapsed_seconds=time.monotonic() - started,
+                message=ngettext(
+                    "%(relations)d guardian relation recorded.",
+                    "%(relations)d guardian relations recorded.",
+                    result.relations,
+                )
+                % {"relations": result.relations}
+                if result.relations
+                else "",
+            )
     except (ImportRefused, roster.RosterError) as exc:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED, message=str(exc), finished_at=timezone.now()
@@ -778,25 +818,27 @@ def import_job_commit(job_id: int, *, by: Any) -> ImportJob:
         job.refresh_from_db()
         return job
     _plan_path(job).unlink(missing_ok=True)  # full ID numbers: keep them no longer than needed
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.DONE,
-        count_new=result.created,
-        count_update=result.updated,
-        count_unchanged=result.unchanged,
-        count_error=0,
-        finished_at=timezone.now(),
-        elapsed_seconds=time.monotonic() - started,
-        message=ngettext(
-            "%(relations)d guardian relation recorded.",
-            "%(relations)d guardian relations recorded.",
-            result.relations,
-        )
-        % {"relations": result.relations}
-        if result.relations
-        else "",
-    )
     job.refresh_from_db()
     return job
+
+
+def import_jobs_resume_stalled() -> list[int]:
+    """Run again the jobs whose worker died (no progress for two minutes), from the start:
+    a check writes nothing to the registry, and an interrupted import rolled back. The
+    periodic task calls this every minute, so a killed worker delays an import, never loses
+    it. Returns the ids of the jobs run again."""
+    resumed = []
+    running = [ImportStatus.UPLOADED, ImportStatus.CHECKING, ImportStatus.IMPORTING]
+    jobs = ImportJob.objects.filter(status__in=running).select_related("confirmed_by")
+    for job in jobs.order_by("pk"):
+        if not is_stalled(job, progress_get(f"import:{job.pk}")):
+            continue
+        if job.status == ImportStatus.IMPORTING and job.confirmed_by is not None:
+            import_job_commit(job.pk, by=job.confirmed_by)
+        else:
+            import_job_check(job.pk)
+        resumed.append(job.pk)
+    return resumed
 
 
 def import_job_confirm(*, by: Any, job: ImportJob) -> ImportJob:

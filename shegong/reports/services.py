@@ -268,6 +268,13 @@ def _write(report: MonthlyReport) -> None:
     _progress(report, 75, STEP_DOCUMENT)
     docx = document.build(data)
     _progress(report, 95, STEP_SAVING)
+    for file, extension in ((report.xlsx, "xlsx"), (report.docx, "docx")):
+        # A worker killed between the two saves left its file under the very name this run
+        # takes (the names carry the report's id): remove it, or the new file would get
+        # another name and the old one would stay behind, belonging to nothing.
+        file.storage.delete(
+            file.field.generate_filename(report, _file_name(report, data, extension))
+        )
     stored: list[Any] = []
     try:
         report.xlsx.save(_file_name(report, data, "xlsx"), ContentFile(xlsx), save=False)
@@ -310,6 +317,18 @@ def report_generate(report_id: int) -> MonthlyReport:
             finished_at=timezone.now(),
         )
     return MonthlyReport.objects.get(pk=report_id)
+
+
+def reports_resume_stuck(now: dt.datetime | None = None) -> list[int]:
+    """Generate the reports queued or running that have not moved for :data:`STALE_AFTER`:
+    their worker was killed, or their task was lost with it. A report that another worker
+    finishes meanwhile is left alone (see :func:`_claim`). Returns the ids generated."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stuck = MonthlyReport.objects.filter(status__in=ACTIVE_STATUSES, updated_at__lt=cutoff)
+    ids = list(stuck.order_by("pk").values_list("pk", flat=True))
+    for report_id in ids:
+        report_generate(report_id)
+    return ids
 
 
 # -- the automatic run ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from . import services
@@ -15,6 +16,12 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 @db_task()
 def generate_report(report_id: int) -> None:
     services.report_generate(report_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def resume_stuck_reports() -> None:
+    """A report whose worker was killed is generated again (one indexed query when none)."""
+    services.reports_resume_stuck()
 
 
 def first_of_month_at_0230_shanghai(timestamp: dt.datetime) -> bool:
