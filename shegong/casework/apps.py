@@ -17,6 +17,31 @@ class CaseworkConfig(AppConfig):
         auditlog.register(models.CasePlan, exclude_fields=["version", "updated_at"])
         auditlog.register(models.Visit)
         register_assignments(models)
+        register_personal_data_rules(models)
+
+
+def register_personal_data_rules(models) -> None:
+    """Retention waits while a person has an open case; a personal-data export carries the
+    confidential notes only for those who may read them."""
+    from django.db.models import Q
+    from django.utils.translation import gettext as _
+
+    from shegong.people.personal_data import register_read_filter
+    from shegong.people.retention import register_hold
+
+    from .selectors import can_read_confidential
+
+    def open_cases(people) -> dict[int, str]:
+        ids = models.Case.objects.filter(person__in=people).exclude(stage=models.Stage.CLOSED)
+        return dict.fromkeys(ids.values_list("person_id", flat=True), _("open case"))
+
+    def readable_notes(queryset, user):
+        cases = models.Case.objects.filter(pk__in=queryset.values("case_id"))
+        readable = [case.pk for case in cases if can_read_confidential(user, case)]
+        return queryset.filter(Q(confidential=False) | Q(author=user) | Q(case__in=readable))
+
+    register_hold(open_cases)
+    register_read_filter(models.CaseNote, readable_notes)
 
 
 def register_assignments(models) -> None:

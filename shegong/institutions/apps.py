@@ -62,3 +62,23 @@ class InstitutionsConfig(AppConfig):
             (models.StatementLine, "statement__account__bank__officers"),
         ):
             register_org_access(model, officer, path, writes=True)
+        register_retention_hold(models)
+
+
+def register_retention_hold(models) -> None:
+    """Money of a person still in custody (a prepaid contract with a balance) holds them from
+    anonymisation: the refund must still reach someone who can be identified."""
+    from django.utils.translation import gettext as _
+
+    from shegong.people.retention import register_hold
+
+    from .selectors import contracts_with_balance
+
+    def custody_balance(people) -> dict[int, str]:
+        contracts = contracts_with_balance(
+            models.Contract.objects.filter(resident__person__in=people)
+        ).exclude(balance=0)
+        ids = contracts.values_list("resident__person_id", flat=True)
+        return dict.fromkeys(ids, _("money in a custody account"))
+
+    register_hold(custody_balance)

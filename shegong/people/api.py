@@ -7,7 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from . import selectors, services
+from shegong.accounts import scope
+from shegong.paging import MAX_PAGE
+
+from . import personal_data, selectors, services
 from .models import Person
 
 router = Router(tags=["people"])
@@ -89,7 +92,7 @@ class PeopleQuery(Schema):
     region: str = ""
     category: str = ""
     status: str = ""
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 @router.get("", response=PersonPage, summary="Search people in your scope")
@@ -141,6 +144,22 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch):
     except services.DuplicatePerson as exc:
         return Status(409, {"detail": str(exc)})
     return Status(200, _reload(person))
+
+
+@router.get(
+    "/{int:person_id}/personal-data",
+    summary="Everything held about one person (PIPL access request); written to the access log",
+    description=(
+        "The JSON document of the personal-data export: `sections` by model label, each with "
+        "`title`, `columns` and `rows` (foreign keys as `{id, model, label}`), the change history "
+        "under `auditlog.LogEntry`. Only for users who may change the person (404 otherwise)."
+    ),
+)
+def get_personal_data(request: HttpRequest, person_id: int) -> dict:
+    scope.require_registry_reader(request.auth)
+    person = selectors.get_person_for_user(request.auth, person_id, write=True)
+    data = personal_data.personal_data_export(by=request.auth, person=person, request=request)
+    return data.as_json()
 
 
 def _reload(person: Person) -> Person:

@@ -144,6 +144,11 @@ class Person(models.Model):
         _("disability grade"), choices=DisabilityGrade.choices, null=True, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # When the status became moved or deceased (retention runs from it); null while active, or
+    # when the day is unknown (then the record is never anonymised automatically).
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Set once the personal data were removed after the retention period (people/retention.py).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -11,6 +11,7 @@ from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts import scope
@@ -278,7 +279,10 @@ WRITTEN_FIELDS = [
     "disability_kind",
     "disability_grade",
     "notes",
+    "left_on",
 ]
+# Statuses that end the service: the retention period (people/retention.py) runs from the day.
+DEPARTED = frozenset({PersonStatus.MOVED, PersonStatus.DECEASED})
 
 
 def apply_cleaned(person: Person, cleaned: dict[str, Any]) -> None:
@@ -307,6 +311,7 @@ def person_columns(cleaned: dict[str, Any], *, keep_secrets_of: Person | None = 
         "disability_kind": cleaned["disability_kind"],
         "disability_grade": cleaned["disability_grade"],
         "notes": cleaned["notes"],
+        "left_on": _left_on(keep_secrets_of, cleaned["status"]),
     }
     old = keep_secrets_of
     if old is None or old.id_number_hash != number_hash:
@@ -318,6 +323,16 @@ def person_columns(cleaned: dict[str, Any], *, keep_secrets_of: Person | None = 
         columns["phone_hash"] = phone_hash
         columns["phone_masked"] = crypto.mask_phone(phone)
     return columns
+
+
+def _left_on(old: Person | None, status: str) -> dt.date | None:
+    """The day a person left: today when the status first becomes moved or deceased (a moved
+    person later reported deceased keeps the day they left), none while active."""
+    if status not in DEPARTED:
+        return None
+    if old is not None and old.status in DEPARTED:
+        return old.left_on
+    return timezone.localdate()
 
 
 def _apply(person: Person, cleaned: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("duplicates/dismiss/", import_views.duplicate_dismiss, name="duplicate_dismiss"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),
+    path("<int:pk>/personal-data/", views.person_personal_data, name="personal_data"),
     path("<int:pk>/reveal/<str:field>/", views.person_reveal, name="reveal"),
     path("<int:pk>/relations/", views.relation_add, name="relation_add"),
     path(

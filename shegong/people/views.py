@@ -17,7 +17,7 @@ from shegong.accounts import scope
 from shegong.regions.models import Region
 from shegong.regions.selectors import page_number, regions_under
 
-from . import crypto, duplicates, idnumbers, selectors, services
+from . import crypto, duplicates, idnumbers, personal_data, selectors, services
 from .forms import PersonForm, RelationForm
 from .models import DERIVED_CATEGORIES, Category, Person, PersonStatus, Sex
 
@@ -288,6 +288,20 @@ def check_id_number(request: HttpRequest) -> HttpResponse:
         except idnumbers.IdNumberError as exc:
             context["error"] = str(exc)
     return render(request, "people/_id_check.html", context)
+
+
+@login_required
+@require_POST
+def person_personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The person's access request (PIPL 查阅复制): everything held, as .json + .xlsx in a .zip.
+    A POST, because it writes the access log."""
+    scope.require_registry_reader(request.user)
+    person = selectors.get_person_for_user(request.user, pk, write=True)
+    data = personal_data.personal_data_export(by=request.user, person=person, request=request)
+    response = HttpResponse(personal_data.zip_bytes(data), content_type="application/zip")
+    name = personal_data.filename(person, "zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required
