@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 
 export DJANGO_SETTINGS_MODULE := shegong.settings
 
-.PHONY: run test install migrate seed lint format messages bench clean-db browser-deps
+.PHONY: run test fuzz install migrate seed lint format messages bench clean-db browser-deps prod-smoke
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ browser-deps:
 test: install browser-deps
 	SHEGONG_TESTING=1 HUEY_IMMEDIATE=1 $(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
+# The schemathesis run over the whole API alone, with its summary (also part of `make test`).
+fuzz: install
+	SHEGONG_TESTING=1 HUEY_IMMEDIATE=1 $(PY) -m pytest -s -p no:randomly shegong/tests/test_api_fuzz.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -66,6 +70,11 @@ messages: install
 
 bench: install
 	DEBUG=1 $(PY) bench/people.py $(BENCH_ARGS)
+
+# The production layout of deploy/ (gunicorn, two Huey consumers, PostgreSQL, Redis, DEBUG off)
+# brought up here and used over HTTP; everything it starts is stopped and dropped again.
+prod-smoke: install
+	$(PY) deploy/prod_smoke.py $(SMOKE_ARGS)
 
 clean-db:
 	rm -f var/shegong.sqlite3* var/huey.sqlite3*

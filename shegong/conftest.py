@@ -26,12 +26,41 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def consumers_just_started(monkeypatch):
+    """/healthz gives a fresh install a grace period before it misses the consumers' heartbeat
+    (shegong/ops/heartbeat.py); a test session that took minutes to build its database is still
+    that fresh install, not a server whose consumers died."""
+    import time
+
+    from shegong.ops import heartbeat
+
+    monkeypatch.setattr(heartbeat, "STARTED_AT", time.time())
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """The figures cache is keyed by table generations, which a test's rollback takes back:
-    every test starts with an empty cache."""
-    from django.core.cache import cache
+    every test starts with an empty cache — and with fresh rate-limit counters."""
+    from django.core.cache import cache, caches
+
+    from shegong.ratelimits import VENDOR_EVENTS
 
     cache.clear()
+    caches["ratelimit"].clear()
+    VENDOR_EVENTS.clear()
+
+
+@pytest.fixture
+def rate_window(monkeypatch):
+    """Holds django-ratelimit's clock still, so a test's requests share one counting window
+    (a window ending mid-test would start the count again)."""
+    import time
+    import types
+
+    now = time.time()
+    clock = types.SimpleNamespace(time=lambda: now)
+    monkeypatch.setattr("django_ratelimit.core.time", clock)
+    monkeypatch.setattr("shegong.ratelimits.time", clock)
 
 
 @pytest.fixture(autouse=True)

@@ -81,9 +81,12 @@ INSTALLED_APPS = [
     "shegong.dashboard",
     "shegong.reports",
     "shegong.demo",
+    "shegong.ops",
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access log and request metrics cover everything below.
+    "shegong.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,8 +174,7 @@ SESSION_COOKIE_AGE = env_int("SHEGONG_IDLE_TIMEOUT", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE: see "Security" below (on in production).
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -204,6 +206,29 @@ WHITENOISE_USE_FINDERS = True
 # about the missing directory says nothing useful then.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Uploads (shegong/uploads.py, helper "input"): no upload is larger than SHEGONG_UPLOAD_MAX_BYTES
+# (each kind may set less); a larger file is not even stored, and its form says why. A zip-based
+# file (.xlsx, .docx) is opened only if its members add up to at most
+# SHEGONG_UPLOAD_MAX_UNZIPPED_BYTES, whatever its headers claim: a zip bomb stops there.
+SHEGONG_UPLOAD_MAX_BYTES = env_int("SHEGONG_UPLOAD_MAX_BYTES", 30 * 1024 * 1024)
+SHEGONG_UPLOAD_MAX_UNZIPPED_BYTES = env_int("SHEGONG_UPLOAD_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields and JSON bodies: 400 past this
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # files past this are spooled to disk, not kept in memory
+FILE_UPLOAD_HANDLERS = [
+    "shegong.uploads.SizeCappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Backups (shegong/ops): snapshots are encrypted with their own key, kept apart from SECRET_KEY and
+# SHEGONG_FIELD_KEY, so that one leaked secret does not open a stolen snapshot. No built-in key in
+# production: `backup` and `restore` refuse to run without one.
+BACKUP_KEY = env_str("SHEGONG_BACKUP_KEY", "")
+if not BACKUP_KEY and (DEBUG or DEMO_MODE or env_bool("SHEGONG_TESTING")):
+    BACKUP_KEY = "insecure-dev-backup-key-do-not-use-in-production"
+SHEGONG_BACKUP_DIR = Path(env_str("SHEGONG_BACKUP_DIR", str(VAR_DIR / "backups")))
+SHEGONG_BACKUP_KEEP = env_int("SHEGONG_BACKUP_KEEP", 7)
 
 # Huey: SQLite storage next to the database by default, Redis when REDIS_URL is set.
 _redis_url = env_str("REDIS_URL")
@@ -247,21 +272,140 @@ else:
         }
     }
 
+# ---- Security (issue 10): CSP, HTTPS and cookies in production, rate limits ------------------
+# Production is DEBUG off outside the test suite: cookies only over HTTPS, HSTS, http → https.
+# Each can be turned off by its variable (e.g. a demo server on plain http).
+_production = not DEBUG and not env_bool("SHEGONG_TESTING")
+# Behind nginx (the production layout, gunicorn on 127.0.0.1): the scheme comes from
+# X-Forwarded-Proto and the client's address from the last X-Forwarded-For entry, both of which
+# nginx must set (`proxy_set_header X-Forwarded-Proto $scheme; proxy_set_header X-Forwarded-For
+# $proxy_add_x_forwarded_for;`). Off when clients reach gunicorn directly: they could forge them.
+SHEGONG_BEHIND_PROXY = env_bool("SHEGONG_BEHIND_PROXY", _production)
+if SHEGONG_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _production)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SHEGONG_SSL_REDIRECT", _production)
+# Load balancers and Prometheus probe these over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SHEGONG_HSTS_SECONDS", 365 * 24 * 3600 if _production else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHEGONG_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SHEGONG_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): scripts only from our own static files — no inline
+# script, no on*= handler, no eval (templates pass data with json_script or data-* attributes,
+# static/js/shegong.js does print / confirm / submit-on-change). Inline styles stay allowed:
+# templates size progress bars with style="width: N%" and ECharts' tooltips are styled HTML.
+INSTALLED_APPS += ["csp", "django_ratelimit"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Rate limits (django-ratelimit; see shegong/ratelimits.py), "count/period" with period s, m, h
+# or d. The counters need a cache with atomic increments: Redis when REDIS_URL is set (shared by
+# every process); otherwise memory, counted per gunicorn worker — the files cache cannot count.
+SHEGONG_RATE_LOGIN = env_str("SHEGONG_RATE_LOGIN", "30/m")  # login POSTs per address
+SHEGONG_RATE_FAMILY = env_str("SHEGONG_RATE_FAMILY", "10/m")  # family look-ups per address
+# Heartbeats per vendor and web process (a runaway guard; the issue's target is 1,500 events/s).
+SHEGONG_RATE_DEVICE_EVENTS = env_str("SHEGONG_RATE_DEVICE_EVENTS", "120000/m")
+RATELIMIT_USE_CACHE = "ratelimit"
+# A counter that cannot be read lets the request through (see shegong/ratelimits.py).
+RATELIMIT_FAIL_OPEN = True
+if _redis_url and not env_bool("SHEGONG_TESTING"):
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_url,
+        "KEY_PREFIX": env_str("SHEGONG_CACHE_PREFIX", "shegong") + ":rl",
+    }
+    # django-ratelimit lists only django-redis; Django's own Redis cache increments atomically too.
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "django_ratelimit.W001"]
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }
+    # Not shared between processes: with N gunicorn workers a client may get up to N times the
+    # rate. Accepted for the one-machine setup; set REDIS_URL for exact limits.
+    SILENCED_SYSTEM_CHECKS = [
+        *SILENCED_SYSTEM_CHECKS,
+        "django_ratelimit.E003",
+        "django_ratelimit.W001",
+    ]
+# Asking browsers to preload HSTS is the domain owner's decision, hard to undo: opt in with
+# SHEGONG_HSTS_PRELOAD.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
+# ---- end of security ------------------------------------------------------------------------
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
+# Logs go to stderr (journald keeps them), each record with its request or job id
+# (shegong/ops/logs.py): JSON lines in production, text in development and tests.
+SHEGONG_LOG_FORMAT = env_str(
+    "SHEGONG_LOG_FORMAT", "text" if DEBUG or env_bool("SHEGONG_TESTING") else "json"
+)
+if SHEGONG_LOG_FORMAT not in {"json", "text"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SHEGONG_LOG_FORMAT must be 'json' or 'text'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "shegong.ops.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "shegong.ops.logs.JsonFormatter"},
+        "text": {"()": "shegong.ops.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": SHEGONG_LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The consumer adds a handler of its own to a "huey" logger that has none.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+# Operations: Redis for /healthz, who may read /metrics (CIDRs, or the bearer token from
+# anywhere), and how old the consumers' heartbeat may get before /healthz answers 503 (0: never).
+REDIS_URL = _redis_url
+SHEGONG_METRICS_ALLOW = [
+    cidr.strip()
+    for cidr in env_str("SHEGONG_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",")
+    if cidr.strip()
+]
+SHEGONG_METRICS_TOKEN = env_str("SHEGONG_METRICS_TOKEN", "")
+SHEGONG_HEARTBEAT_MAX_AGE = env_int("SHEGONG_HEARTBEAT_MAX_AGE", 180)
 
 SHEGONG_PAGE_SIZE = 25
 # Uploaded rosters and exported lists hold ID numbers: delete them after this long.
 SHEGONG_IMPORT_FILE_DAYS = env_int("SHEGONG_IMPORT_FILE_DAYS", 30)
 SHEGONG_EXPORT_FILE_HOURS = env_int("SHEGONG_EXPORT_FILE_HOURS", 24)
+# PIPL retention: people who moved away (and, with SHEGONG_RETENTION_DECEASED, who died) are
+# anonymised this many days after they left, unless an open case, juvenile matter or custody
+# balance holds them. 5 years by default; districts whose archive rules keep files longer set more.
+SHEGONG_RETENTION_DAYS = max(env_int("SHEGONG_RETENTION_DAYS", 1826), 1)
+SHEGONG_RETENTION_DECEASED = env_bool("SHEGONG_RETENTION_DECEASED", True)
 SHEGONG_DEMO_PASSWORD = env_str("SHEGONG_DEMO_PASSWORD", "shegong-demo")
 # Elderly visits (探访关爱, issue 5): the longest gap between two visits for each visit tier, in
 # days (JSON in the environment); high risk (an alarm, a discharge from hospital) lasts this long.

@@ -101,6 +101,9 @@ def test_the_queries_do_not_grow_with_the_data(
             assert client.get(URL, headers=headers).status_code == 200
         return len(captured)
 
+    # Once ahead: after a flush by an earlier transactional test, the first request puts the
+    # table generations back (one more query, once).
+    count()
     before = count()
     for _ in range(4):
         for region in (regions.village, regions.far_village, regions.district):
