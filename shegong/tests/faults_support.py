@@ -159,6 +159,13 @@ def scratch(django_db_setup, django_db_blocker, settings, tmp_path) -> Iterator[
             name = f"{template}_faults"[:63]
             source.close()  # a template database must have no other session
             with _pg_admin(settings_dict) as admin:
+                # Nor an idle one that an earlier test's thread left open (a live server's, a
+                # writer thread's): those threads are gone, their sessions only hold it up.
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    [template],
+                )
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
             settings_dict["NAME"] = name
