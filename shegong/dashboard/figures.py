@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -268,17 +269,21 @@ def _gaps() -> Case:
     return Case(*whens, default=Value(0), output_field=IntegerField())
 
 
-def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
+def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
+    """Each group of figures' :class:`Source`, built when called: a page served from the cache
+    builds none (building every figure's queryset costs more than reading them all cached)."""
     today = timezone.localdate()
     low, high = _window(start, end)
     month_first = end.replace(day=1)
-    community = community_sources(("",), start, end)
+
+    def community(name: str) -> tuple[str, QuerySet]:
+        return community_sources(("",), start, end)[name]
 
     raised = Q(raised_at__gte=low, raised_at__lt=high)
     created = Q(created_at__gte=low, created_at__lt=high)
     return {
-        "stations": Source("region_id", Station.objects.all(), {"stations": Count("pk")}),
-        "regions": Source(
+        "stations": lambda: Source("region_id", Station.objects.all(), {"stations": Count("pk")}),
+        "regions": lambda: Source(
             "code",
             Region.objects.all(),
             {
@@ -287,18 +292,18 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 "staffing_gaps": Coalesce(Sum(_gaps()), Value(0)),
             },
         ),
-        "staff": Source(
+        "staff": lambda: Source(
             "region_id",
             Membership.objects.filter(is_active=True, user__is_active=True, role__in=STATION_ROLES),
             {"staff": Count("pk")},
         ),
-        "colours": Source(
+        "colours": lambda: Source(
             "person__region_id",
             ChildProfile.objects.exclude(colour=""),
             {f"colour_{c}": Count("pk", filter=Q(colour=c)) for c in Colour.values},
         ),
         # From the category rows (few) to their people: every child counted once per figure.
-        "children": Source(
+        "children": lambda: Source(
             "person__region_id",
             PersonCategory.objects.filter(
                 category__in=[*CHILD_IN_DIFFICULTY, Category.LEFT_BEHIND_CHILD],
@@ -314,12 +319,12 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 ),
             },
         ),
-        "elderly": Source(
+        "elderly": lambda: Source(
             "person__region_id",
             ElderlyProfile.objects.all(),
             {"elderly_special": Count("pk", filter=special_difficulty_q(today))},
         ),
-        "visits": Source(
+        "visits": lambda: Source(
             "region_id",
             VisitDay.objects.filter(day__gte=min(start, month_first), day__lte=end),
             {
@@ -329,7 +334,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 ),
             },
         ),
-        "alarms": Source(
+        "alarms": lambda: Source(
             "person__region_id",
             Alarm.objects.all(),
             {
@@ -343,7 +348,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 ),
             },
         ),
-        "orders": Source(
+        "orders": lambda: Source(
             "person__region_id",
             ServiceOrder.objects.filter(created),
             {
@@ -351,7 +356,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 **{f"orders_{s}": Count("pk", filter=Q(status=s)) for s in OrderStatus.values},
             },
         ),
-        "cases": Source(
+        "cases": lambda: Source(
             "person__region_id",
             SocialCase.objects.exclude(programme=Programme.JUVENILE).filter(
                 ~Q(stage=Stage.CLOSED)
@@ -366,22 +371,19 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Source]:
                 ),
             },
         ),
-        "activities": Source(
-            community["activities"][0],
-            community["activities"][1],
+        "activities": lambda: Source(
+            *community("activities"),
             {"activities_held": Count("pk"), "person_times": Coalesce(Sum("person_times"), 0)},
         ),
-        "volunteers": Source(
-            community["volunteers"][0],
-            community["volunteers"][1],
+        "volunteers": lambda: Source(
+            *community("volunteers"),
             {
                 "volunteers": Count("pk"),
                 "volunteers_registered": Count("pk", filter=Q(registered=True)),
             },
         ),
-        "links": Source(
-            community["links"][0],
-            community["links"][1],
+        "links": lambda: Source(
+            *community("links"),
             {
                 "resource_links": Count("pk"),
                 "resource_links_value": Coalesce(Sum("value"), Value(ZERO)),
@@ -424,12 +426,8 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """
     cached = Figures("overview", area, start, end)
     units: dict[str, tuple[tuple[str, ...], Any]] = {}
-    for name, source in _sources(start, end).items():
-        inside = source.queryset.filter(under_prefix(source.path, area))
-        units[name] = (
-            SOURCE_TABLES[name],
-            lambda done, inside=inside, source=source: inside.aggregate(**source.aggregates),
-        )
+    for name, build in _sources(start, end).items():
+        units[name] = (SOURCE_TABLES[name], lambda done, build=build: _totals(build(), area))
 
     def visit_rate(done: dict[str, Any]) -> dict[str, Any]:
         found = _visit_rates(area, end, cached.generations).values()
@@ -484,6 +482,10 @@ def _visit_rates(
     return elderly_visits.count_visited(done["due"], set(done["visited"]))
 
 
+def _totals(source: Source, area: str) -> dict[str, Any]:
+    return source.queryset.filter(under_prefix(source.path, area)).aggregate(**source.aggregates)
+
+
 def _grouped(source: Source, area: str, length: int):
     return (
         source.queryset.filter(under_prefix(source.path, area))
@@ -516,10 +518,10 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
             ),
         )
     }
-    for name, source in _sources(start, end).items():
+    for name, build in _sources(start, end).items():
         units[name] = (
             SOURCE_TABLES[name],
-            lambda done, source=source: list(_grouped(source, area, length)),
+            lambda done, build=build: list(_grouped(build(), area, length)),
         )
 
     def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:
@@ -629,7 +631,7 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         return list(found.order_by("code").values("code", "name"))
 
     def colours(done: dict[str, Any]) -> dict[str, dict[str, int]]:
-        grouped = _grouped(sources["colours"], area, length)
+        grouped = _grouped(sources["colours"](), area, length)
         return {found.pop("row"): found for found in grouped}
 
     def visits(done: dict[str, Any]) -> list[int]:
@@ -661,7 +663,7 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         )
 
     def activities(done: dict[str, Any]) -> list[int]:
-        found = sources["activities"].queryset.filter(under_prefix("region_id", area))
+        found = sources["activities"]().queryset.filter(under_prefix("region_id", area))
         return _per_month(found, "date", months)
 
     units: dict[str, tuple[tuple[str, ...], Any]] = {

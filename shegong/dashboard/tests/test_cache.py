@@ -45,7 +45,8 @@ def test_every_counted_table_has_a_generation_and_a_trigger(db):
     assert counted <= set(TableGeneration.objects.values_list("table", flat=True))
     # Each source's own rows are among the tables that key it, and so is the person table
     # whenever the source finds its region through the person.
-    for name, source in figures._sources(START, TODAY).items():
+    for name, build in figures._sources(START, TODAY).items():
+        source = build()
         tables = figures.SOURCE_TABLES[name]
         # The visit tally changes only with the visits and people it counts (triggers).
         counted_table = figures.TALLIES.get(source.queryset.model._meta.db_table)
