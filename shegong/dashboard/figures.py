@@ -16,7 +16,8 @@ Definitions (area = region-code prefix, period = [start, end], dates in Asia/Sha
   of ``shegong.elderly.selectors.special_difficulty_reasons``;
 - visits: visits in the period, visits_this_month: from the first of the month of ``end`` to
   ``end`` (the justice-involved minors programme left out, as on the community overview),
-  summed from the visit tally (``models.VisitDay``, per region and day, kept by triggers);
+  summed from the visit tallies kept by triggers (``models.VisitMonth`` for the whole months
+  of the period, ``models.VisitDay`` for the days at either end);
 - visit_rate: the elderly monthly visit rate for the month of ``end``, from
   ``shegong.elderly.visits.visit_rates`` (elderly_visit_due / elderly_visited are its parts);
 - alarms_open: alarms not yet acknowledged, alarms_unresolved: open or acknowledged (both as of
@@ -39,6 +40,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -76,7 +78,7 @@ from shegong.people.models import Category, PersonCategory, PersonStatus
 from shegong.regions.models import PREFIX_LENGTH, Level, Region, Station, under_prefix
 from shegong.regions.selectors import REQUIRED_STAFF
 
-from .models import TableGeneration, VisitDay, VisitedMonth
+from .models import TableGeneration, VisitDay, VisitedMonth, VisitMonth
 
 ZERO = Decimal(0)
 ADULT_AGE = 18
@@ -142,8 +144,10 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "colours": ("children_childprofile", "people_person"),
     "children": ("people_person", "people_personcategory"),
     "elderly": ("elderly_elderlyprofile", "people_person"),
-    # The visit tally (models.VisitDay) follows every visit and person move by trigger.
+    # The visit tallies (models.VisitDay, VisitMonth) follow every visit and person move by
+    # trigger: whole months from one, the days at either end of the period from the other.
     "visits": ("casework_visit", "people_person"),
+    "visit_months": ("casework_visit", "people_person"),
     "alarms": ("devices_alarm", "people_person"),
     "orders": ("elderly_serviceorder", "people_person"),
     "cases": ("casework_case", "people_person"),
@@ -158,10 +162,16 @@ VISIT_RATE_TABLES = (
     "people_personcategory",
 )
 # Tallies kept by triggers from a counted table (and the people table, for the region).
-TALLIES = {"dashboard_visit_day": "casework_visit", "dashboard_visited_month": "casework_visit"}
+TALLIES = {
+    "dashboard_visit_day": "casework_visit",
+    "dashboard_visit_month": "casework_visit",
+    "dashboard_visited_month": "casework_visit",
+}
 COUNTED_TABLES = sorted({table for tables in SOURCE_TABLES.values() for table in tables})
 # A day: the keys hold the date anyway (ages and "this month" move with it).
 CACHE_SECONDS = 24 * 3600
+# The visits of the whole months of a period, added to "visits" (never shown on its own).
+MONTHS_PART = "visits_in_whole_months"
 
 
 class Figures:
@@ -324,15 +334,21 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
             ElderlyProfile.objects.all(),
             {"elderly_special": Count("pk", filter=special_difficulty_q(today))},
         ),
+        # visits = the days at either end here + the whole months ("visit_months").
         "visits": lambda: Source(
             "region_id",
-            VisitDay.objects.filter(day__gte=min(start, month_first), day__lte=end),
+            VisitDay.objects.filter(day__range=_day_span(start, end)),
             {
-                "visits": Coalesce(Sum("visit_count", filter=Q(day__gte=start, day__lte=end)), 0),
+                "visits": Coalesce(Sum("visit_count", filter=_edge_days(start, end)), 0),
                 "visits_this_month": Coalesce(
                     Sum("visit_count", filter=Q(day__gte=month_first)), 0
                 ),
             },
+        ),
+        "visit_months": lambda: Source(
+            "region_id",
+            VisitMonth.objects.filter(month__range=_whole_months(start, end)),
+            {MONTHS_PART: Coalesce(Sum("visit_count"), 0)},
         ),
         "alarms": lambda: Source(
             "person__region_id",
@@ -392,6 +408,42 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
     }
 
 
+def _whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The first days of the first and the last month lying wholly inside [start, end]
+    (first after last: none)."""
+    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4))
+    after = (end + dt.timedelta(days=1)).replace(day=1)
+    return first.replace(day=1), (after - dt.timedelta(days=1)).replace(day=1)
+
+
+def _edge_days(start: dt.date, end: dt.date) -> Q:
+    """The days of [start, end] outside its whole months (all of them if it has none)."""
+    first, last = _whole_months(start, end)
+    if first > last:
+        return Q(day__gte=start, day__lte=end)
+    after_last = (last + dt.timedelta(days=32)).replace(day=1)
+    return Q(day__gte=start, day__lt=first) | Q(day__gte=after_last, day__lte=end)
+
+
+def _day_span(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """One range of days holding the days at either end of [start, end] and the days of the
+    month of ``end`` up to it — one range, so that it reads the day tally's index (OR-ed
+    ranges make SQLite scan every day of the area instead)."""
+    month_first = end.replace(day=1)
+    first, last = _whole_months(start, end)
+    if first > last:
+        return min(start, month_first), end
+    if start == first:  # no days before the whole months: the end's days only
+        after_last = (last + dt.timedelta(days=32)).replace(day=1)
+        return min(after_last, month_first), end
+    return start, end
+
+
+def _add_whole_months(figures: dict[str, Any]) -> None:
+    """Fold the whole months' visits into ``visits`` (see the sources "visits", "visit_months")."""
+    figures["visits"] = figures.get("visits", 0) + figures.pop(MONTHS_PART, 0)
+
+
 def _waits(area: str, start: dt.date, end: dt.date) -> list[dt.timedelta]:
     """Acknowledgement times of the alarms of the area raised in the period and acknowledged,
     shortest first: one query for the two timestamps, the differences taken here (on SQLite a
@@ -446,6 +498,7 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     for found in cached.fetch(units).values():
         figures.update(found)
+    _add_whole_months(figures)
     figures["visit_target"] = elderly_visits.TARGET_RATE
     figures["cases_by_stage"] = {stage: figures[f"cases_{stage}"] for stage in Stage.values}
     return figures
@@ -455,31 +508,35 @@ def _visit_rates(
     area: str, month: dt.date, generations: dict[str, int]
 ) -> dict[str, tuple[int, int]]:
     """(due, visited) of the elderly monthly visit rate per child region of ``area`` (the
-    area's own level under "000"; a village: itself) in ``month``. Two cached units, shared by
-    the overview and the breakdown: who is due (kept while visits come in) and who had an
-    elderly-care visit (recounted after a visit: one range of the VisitedMonth tally)."""
+    area's own level under "000"; a village: itself) in ``month``, shared by the overview and
+    the breakdown as one cached unit. After a visit it is recounted from who is due (its own
+    unit, kept while visits come in) and who had an elderly-care visit (one range of the
+    VisitedMonth tally)."""
     length = len(area) + 3 if CHILD_LEVEL.get(len(area)) else len(area)
     first, last = elderly_visits.month_bounds(month)
 
-    def visited(done: dict[str, Any]) -> list[int]:
-        # Only those due are kept: the cache holds no more ids than the due list does.
-        due = {person for person, _row in done["due"]}
-        found = (
+    def due(done: dict[str, Any]) -> list[tuple[int, str]]:
+        return elderly_visits.monthly_due(area=area, length=length, month=month)
+
+    def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:
+        # Read from the cache only here: a page whose rates are cached never loads the list.
+        found = Figures("visit_due", area, first, last, generations).fetch(
+            {"due": (("elderly_elderlyprofile", "people_person"), due)}
+        )
+        found_visited = (
             VisitedMonth.objects.filter(under_prefix("region_id", area), month=first)
             .order_by()
-            .values_list("person_id", flat=True)
+            .values_list("person_id")
         )
-        return [person for person in found if person in due]
+        # Tens of thousands of ids: read straight off the cursor, not row by row through
+        # the queryset's iterator (half the time of this unit on SQLite).
+        with connection.cursor() as cursor:
+            cursor.execute(*found_visited.query.sql_with_params())
+            visited = {person for (person,) in cursor.fetchall()}
+        return elderly_visits.count_visited(found["due"], visited)
 
-    units: dict[str, tuple[tuple[str, ...], Any]] = {
-        "due": (
-            ("elderly_elderlyprofile", "people_person"),
-            lambda done: elderly_visits.monthly_due(area=area, length=length, month=month),
-        ),
-        "visited": (("casework_visit", "people_person"), visited),
-    }
-    done = Figures("visit_rate", area, first, last, generations).fetch(units)
-    return elderly_visits.count_visited(done["due"], set(done["visited"]))
+    units = {"rates": (VISIT_RATE_TABLES, rates)}
+    return Figures("visit_rate", area, first, last, generations).fetch(units)["rates"]
 
 
 def _totals(source: Source, area: str) -> dict[str, Any]:
@@ -561,6 +618,7 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
                 rows[key] = row(key, None, False)
             rows[key].update(found)
     for key, found in rows.items():
+        _add_whole_months(found)
         due, visited = done["visit_rates"].get(key, (0, 0))
         found["elderly_visit_due"] = due
         found["elderly_visited"] = visited
@@ -635,17 +693,32 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         return {found.pop("row"): found for found in grouped}
 
     def visits(done: dict[str, Any]) -> list[int]:
-        # Summed per day in SQL (a few hundred rows) and per month here: truncating every
-        # tally row to its month costs a function call per row on SQLite.
+        # Whole months from the month tally; the days at either end summed per day in SQL
+        # and per month here (truncating each row to its month in SQL costs a function
+        # call per row on SQLite).
+        whole = (
+            VisitMonth.objects.filter(
+                under_prefix("region_id", area), month__range=_whole_months(start, end)
+            )
+            .order_by()
+            .values_list("month")
+            .annotate(n=Sum("visit_count"))
+        )
         per_day = (
-            VisitDay.objects.filter(under_prefix("region_id", area), day__gte=start, day__lte=end)
+            VisitDay.objects.filter(
+                under_prefix("region_id", area), day__range=_day_span(start, end)
+            )
             .order_by()
             .values_list("day")
             .annotate(n=Sum("visit_count"))
         )
+        first, last = _whole_months(start, end)
         counts = dict.fromkeys(months, 0)
+        for month, n in whole:
+            counts[month] += n
         for day, n in per_day:
-            counts[_month_of(day)] += n
+            if start <= day <= end and not first <= day.replace(day=1) <= last:
+                counts[_month_of(day)] += n
         return [counts[month] for month in months]
 
     def alarms(done: dict[str, Any]) -> dict[str, Any]:

