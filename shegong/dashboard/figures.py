@@ -170,6 +170,8 @@ TALLIES = {
 COUNTED_TABLES = sorted({table for tables in SOURCE_TABLES.values() for table in tables})
 # A day: the keys hold the date anyway (ages and "this month" move with it).
 CACHE_SECONDS = 24 * 3600
+# Raised whenever a cached unit's shape changes: a new release never reads an older one's.
+FORMAT = 2
 # The visits of the whole months of a period, added to "visits" (never shown on its own).
 MONTHS_PART = "visits_in_whole_months"
 
@@ -207,7 +209,7 @@ class Figures:
         # The overview is numbers only; the breakdown and the series carry translated labels.
         language = "" if kind == "overview" else get_language() or ""
         self.prefix = (
-            f"dashboard:{kind}:{area}:{start.isoformat()}:{end.isoformat()}:"
+            f"dashboard:{FORMAT}:{kind}:{area}:{start.isoformat()}:{end.isoformat()}:"
             f"{timezone.localdate().isoformat()}:{language}"
         )
 
@@ -515,7 +517,7 @@ def _visit_rates(
     length = len(area) + 3 if CHILD_LEVEL.get(len(area)) else len(area)
     first, last = elderly_visits.month_bounds(month)
 
-    def due(done: dict[str, Any]) -> list[tuple[int, str]]:
+    def due(done: dict[str, Any]) -> dict[str, list[int]]:
         return elderly_visits.monthly_due(area=area, length=length, month=month)
 
     def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:

@@ -398,29 +398,28 @@ def visit_rates(
 
 def monthly_due(
     *, area: str, length: int, month: dt.date, today: dt.date | None = None
-) -> list[tuple[int, str]]:
-    """(person id, region prefix of ``length`` digits) of the old people under ``area`` due a
-    monthly or weekly visit in ``month`` (as of its last day, or today in the current month):
-    the denominator of the dashboard's visit rate. It does not depend on the visits, so the
+) -> dict[str, list[int]]:
+    """Region prefix of ``length`` digits → ids of the old people there due a monthly or weekly
+    visit in ``month`` (as of its last day, or today in the current month), under ``area``: the
+    denominator of the dashboard's visit rate. It does not depend on the visits, so the
     dashboard keeps it while visits come in."""
     today = today or timezone.localdate()
     last = month_bounds(month)[1]
     as_of = min(today, last)
     due = tier_q(Tier.WEEKLY, today=as_of) | tier_q(Tier.MONTHLY, today=as_of)
-    return list(
+    found: dict[str, list[int]] = {}
+    for person, row in (
         ElderlyProfile.objects.filter(under_prefix("person__region__code", area))
         .filter(due)
         .annotate(area=Substr("person__region_id", 1, length))
         .order_by()
         .values_list("person_id", "area")
-    )
+    ):
+        found.setdefault(row, []).append(person)
+    return found
 
 
-def count_visited(due: list[tuple[int, str]], visited: set[int]) -> dict[str, tuple[int, int]]:
+def count_visited(due: dict[str, list[int]], visited: set[int]) -> dict[str, tuple[int, int]]:
     """Region prefix → (due, visited) from :func:`monthly_due` and the ids of the people
     visited."""
-    counts: dict[str, tuple[int, int]] = {}
-    for person, row in due:
-        was_due, was_visited = counts.get(row, (0, 0))
-        counts[row] = (was_due + 1, was_visited + (person in visited))
-    return counts
+    return {row: (len(people), len(visited.intersection(people))) for row, people in due.items()}
