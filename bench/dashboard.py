@@ -26,6 +26,7 @@ import sys
 import time
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,6 +50,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--database-url", default="", help="a seeded PostgreSQL bench database (name *bench*)"
     )
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="the figures cache on Redis, as in production (a database of its own: the bench "
+        "empties it), e.g. redis://127.0.0.1:6379/15; default: files under --var-dir",
+    )
     parser.add_argument("--requests", type=int, default=30, help="timed requests per figure")
     parser.add_argument(
         "--cold-requests", type=int, default=5, help="timed cold requests (seconds each)"
@@ -66,6 +73,11 @@ def configure(args: argparse.Namespace) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.pop("REDIS_URL", None)
+    if args.redis_url:
+        if urlsplit(args.redis_url).path.strip("/") in ("", "0"):
+            raise SystemExit("refusing Redis database 0: give one of its own, e.g. …:6379/15")
+        os.environ["REDIS_URL"] = args.redis_url
+        os.environ["SHEGONG_CACHE_PREFIX"] = "shegong-bench"
     if args.database_url:
         name = args.database_url.rsplit("/", 1)[-1]
         if "bench" not in name:
@@ -231,6 +243,7 @@ def main() -> int:
                 **where,
                 "volumes": found,
                 "user": f"{DISTRICT_USER} (centre worker, {DISTRICT_CODE})",
+                "figures_cache": redact(args.redis_url) if args.redis_url else "files",
                 "requests": args.requests,
                 "target_p95_ms": TARGET_P95_MS,
                 "scale_ratio_allowed": SCALE_RATIO,

@@ -55,14 +55,55 @@ def test_every_counted_table_has_a_generation_and_a_trigger(db):
             assert "people_person" in tables, name
 
 
+def generations() -> dict[str, int]:
+    return dict(TableGeneration.objects.values_list("table", "value"))
+
+
 def test_a_write_raises_the_generation_of_its_table_only(data, regions):
-    before = dict(TableGeneration.objects.values_list("table", "value"))
-    PersonFactory(region=regions.village)
-    after = dict(TableGeneration.objects.values_list("table", "value"))
-    assert after["people_person"] > before["people_person"]
-    assert {t: v for t, v in after.items() if t != "people_person"} == {
-        t: v for t, v in before.items() if t != "people_person"
+    person = PersonFactory(region=regions.village, birth_date=born_years_ago(7))
+    before = generations()
+    ChildProfile.objects.create(person=person, colour="red")
+    after = generations()
+    assert after["children_childprofile"] > before["children_childprofile"]
+    assert {t: v for t, v in after.items() if t != "children_childprofile"} == {
+        t: v for t, v in before.items() if t != "children_childprofile"
     }
+
+
+def test_registering_people_or_saving_them_unchanged_recounts_nothing(data, regions):
+    overview()
+    before = generations()
+    person = PersonFactory(region=regions.village, birth_date=born_years_ago(80))
+    person.address = "东街 12 号"
+    person.save()  # the whole row, region, birth date and status unchanged
+    assert generations() == before
+    again = queries(overview)
+    assert len(again) == 1 and "dashboard_generation" in again[0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": "deceased"},
+        {"birth_date": dt.date(1950, 1, 1)},
+        {"region_code": "far_village"},
+        {"delete": True},
+    ],
+    ids=["status", "birth_date", "region", "deleted"],
+)
+def test_a_person_whose_counted_columns_change_recounts(data, regions, change):
+    person = PersonFactory(region=regions.village, birth_date=born_years_ago(70))
+    before = generation("people_person")
+    if change.get("delete"):
+        person.delete()
+    elif "region_code" in change:
+        person.region = getattr(regions, change["region_code"])
+        person.save()
+    else:
+        for field, value in change.items():
+            setattr(person, field, value)
+        person.save()
+    assert generation("people_person") > before
 
 
 def test_cached_figures_are_served_without_counting_again(data):
@@ -164,10 +205,12 @@ def test_the_cache_key_moves_with_the_date(data, monkeypatch):
 def test_a_committed_transaction_raises_each_changed_table(regions):
     """Outside the test transaction: PostgreSQL raises a table once per committed transaction
     (at commit), SQLite once per row; both before anybody can read the new rows."""
-    before = generation("people_person"), generation("children_childprofile")
+    people = [PersonFactory(region=regions.village, birth_date=born_years_ago(9)) for _ in range(3)]
+    before = generation("children_childprofile"), generation("elderly_elderlyprofile")
     with transaction.atomic():
-        people = [PersonFactory(region=regions.village) for _ in range(3)]
-    after = generation("people_person"), generation("children_childprofile")
+        for person in people:
+            ChildProfile.objects.create(person=person, colour="blue")
+    after = generation("children_childprofile"), generation("elderly_elderlyprofile")
     rows = 1 if connection.vendor == "postgresql" else len(people)
     assert after[0] - before[0] >= rows
     if connection.vendor == "postgresql":
