@@ -238,9 +238,26 @@ def visible(queryset: QuerySet[M], user: Any, *, write: bool = False) -> QuerySe
     org = _org_condition(queryset.model, user, scope.roles, write)
     if org is not None:
         condition = org if condition is None else condition | org
+    programme_field = getattr(queryset.model, "SCOPE_PROGRAMME_FIELD", None)
+    if programme_field:
+        condition = _closed_rows(condition, field, programme_field, scope)
     if condition is None:
         return queryset.none()
     return queryset.filter(condition)
+
+
+def _closed_rows(condition: Q | None, field: str, programme_field: str, scope: Scope) -> Q | None:
+    """For a model whose rows each belong to a programme (cases, visits): the rows of a closed
+    programme only for that programme's own workers in their area (as :func:`_closed_programme`),
+    whatever else the user's roles or assignments would show them."""
+    closed = Q(**{f"{programme_field}__in": sorted(CLOSED_PROGRAMMES)})
+    found = condition & ~closed if condition is not None else None
+    for programme in sorted(CLOSED_PROGRAMMES):
+        prefixes = scope.programme(programme)
+        if prefixes:
+            own = Q(**{programme_field: programme}) & _prefix_q(field, prefixes)
+            found = own if found is None else found | own
+    return found
 
 
 def sees_assigned_work(user: Any) -> bool:

@@ -31,6 +31,8 @@ class Case(models.Model):
     """A person served in one programme; every change of stage or people is an event."""
 
     SCOPE_REGION_FIELD = "person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "programme"
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases"
@@ -97,6 +99,8 @@ class CaseEvent(models.Model):
     """The trail of a case: who changed what, when, from what to what, and why."""
 
     SCOPE_REGION_FIELD = "case__person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "case__programme"
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
@@ -159,6 +163,8 @@ class CasePlan(models.Model):
 
 class PlanTask(models.Model):
     SCOPE_REGION_FIELD = "plan__case__person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "plan__case__programme"
 
     plan = models.ForeignKey(
         CasePlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="tasks"
@@ -190,6 +196,8 @@ class NoteMethod(models.TextChoices):
 
 class CaseNote(models.Model):
     SCOPE_REGION_FIELD = "case__person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "case__programme"
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notes"
@@ -229,6 +237,8 @@ class Visit(models.Model):
     """A visit to a person (探访), with or without an open case."""
 
     SCOPE_REGION_FIELD = "person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "programme"
 
     person = models.ForeignKey(
         Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="visits"
@@ -277,6 +287,8 @@ class Approval(models.Model):
     """A supervisor's decision on an assessment, a case plan or a closure."""
 
     SCOPE_REGION_FIELD = "case__person__region__code"
+    # A closed programme's rows (the justice-involved minors') only for its own workers.
+    SCOPE_PROGRAMME_FIELD = "case__programme"
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="approvals"
