@@ -282,7 +282,11 @@ class ServiceOrder(models.Model):
         verbose_name = _("service order")
         verbose_name_plural = _("service orders")
         ordering = ["due_on", "id"]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            # The dashboard's orders of a period (see devices.Alarm's raised_at).
+            models.Index(fields=["created_at"], name="serviceorder_created_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
