@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -482,8 +482,20 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """
     cached = Figures("overview", area, start, end)
     units: dict[str, tuple[tuple[str, ...], Any]] = {}
-    for name, build in _sources(start, end).items():
-        units[name] = (SOURCE_TABLES[name], lambda done, build=build: _totals(build(), area))
+    sources = _sources(start, end)
+    for name, build in sources.items():
+        if CHILD_LEVEL.get(len(area)):
+            # A district's or township's totals are its breakdown's rows added up (exact:
+            # every figure here is a count or a sum); counted once for both.
+            def total(done: dict[str, Any], name: str = name) -> dict[str, Any]:
+                rows = _rows(area, start, end, cached.generations, sources, [name])[name]
+                return _summed(rows, sources[name]().aggregates)
+        else:
+
+            def total(done: dict[str, Any], build=build) -> dict[str, Any]:
+                return _totals(build(), area)
+
+        units[name] = (SOURCE_TABLES[name], total)
 
     def visit_rate(done: dict[str, Any]) -> dict[str, Any]:
         found = _visit_rates(area, end, cached.generations).values()
@@ -543,6 +555,41 @@ def _visit_rates(
     return Figures("visit_rate", area, first, last, generations).fetch(units)["rates"]
 
 
+def _rows(
+    area: str,
+    start: dt.date,
+    end: dt.date,
+    generations: dict[str, int],
+    sources: dict[str, Callable[[], Source]],
+    names: list[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """The figures of the sources ``names`` per child region of ``area`` ("row": the child's
+    prefix), one cached unit each, shared by the overview (which adds them up) and the
+    breakdown."""
+    length = len(area) + 3
+    units = {
+        name: (
+            SOURCE_TABLES[name],
+            lambda done, build=sources[name]: list(_grouped(build(), area, length)),
+        )
+        for name in names
+    }
+    return Figures("rows", area, start, end, generations).fetch(units)
+
+
+# Figures that are sums of money: Decimal, also when there is nothing to add up.
+DECIMAL_FIGURES = frozenset({"resource_links_value"})
+
+
+def _summed(rows: list[dict[str, Any]], keys: Iterable[str]) -> dict[str, Any]:
+    """One source's rows (:func:`_rows`) added up: its figures ``keys`` for the whole area."""
+    totals = {key: ZERO if key in DECIMAL_FIGURES else 0 for key in keys}
+    for row in rows:
+        for key in totals:
+            totals[key] += row[key]
+    return totals
+
+
 def _totals(source: Source, area: str) -> dict[str, Any]:
     return source.queryset.filter(under_prefix(source.path, area)).aggregate(**source.aggregates)
 
@@ -579,11 +626,6 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
             ),
         )
     }
-    for name, build in _sources(start, end).items():
-        units[name] = (
-            SOURCE_TABLES[name],
-            lambda done, build=build: list(_grouped(build(), area, length)),
-        )
 
     def rates(done: dict[str, Any]) -> dict[str, tuple[int, int]]:
         # Grouped by region prefix: the area's own level groups under "000", as here.
@@ -591,6 +633,7 @@ def breakdown(*, area: str, start: dt.date, end: dt.date) -> list[dict[str, Any]
 
     units["visit_rates"] = (VISIT_RATE_TABLES, rates)
     done = cached.fetch(units)
+    done.update(_rows(area, start, end, cached.generations, _sources(start, end), [*SOURCE_TABLES]))
     found_regions = done["region_list"]
     children = [r for r in found_regions if r["code"] != own_code]
     own_region = next(
