@@ -499,21 +499,27 @@ def _utc_bounds(months: list[dt.date]) -> list[dt.datetime]:
     ]
 
 
-def _waits(area: str, start: dt.date, end: dt.date) -> list[dt.timedelta]:
-    """Acknowledgement times of the alarms of the area raised in the period and acknowledged,
-    shortest first: one query for the two timestamps, the differences taken here (on SQLite a
-    difference in SQL is a Python function call per row, and ordering by it sorts them all)."""
+def _alarm_times(
+    area: str, start: dt.date, end: dt.date, generations: dict[str, int]
+) -> dict[str, Any]:
+    """From one read of the severity and two timestamps of the area's alarms raised in the
+    period: the acknowledgement times' median and 90th percentile (the overview), alarms per
+    severity and month and by time to acknowledge (the charts). One cached unit, shared by
+    the overview and the charts; the differences and months are worked out here (in SQL on
+    SQLite each would be a Python function call per row)."""
     low, high = _window(start, end)
-    found = Alarm.objects.filter(
-        under_prefix("person__region_id", area),
-        raised_at__gte=low,
-        raised_at__lt=high,
-        acknowledged_at__isnull=False,
-    )
-    return sorted(
-        acknowledged - raised
-        for raised, acknowledged in _raw(found, "raised_at", "acknowledged_at")
-    )
+    months = _months(start, end)
+
+    def compute(done: dict[str, Any]) -> dict[str, Any]:
+        raised = Alarm.objects.filter(
+            under_prefix("person__region_id", area), raised_at__gte=low, raised_at__lt=high
+        )
+        rows = _raw(raised, "severity", "raised_at", "acknowledged_at")
+        waits = sorted(acknowledged - at for _s, at, acknowledged in rows if acknowledged)
+        return {**_alarm_charts(rows, months), "percentiles": _percentiles(waits)}
+
+    units = {"times": (SOURCE_TABLES["alarms"], compute)}
+    return Figures("alarm_times", area, start, end, generations).fetch(units)["times"]
 
 
 def _percentiles(waits: list[dt.timedelta]) -> dict[str, int | None]:
@@ -563,7 +569,7 @@ def overview(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     units["visit_rate"] = (VISIT_RATE_TABLES, visit_rate)
     units["ack"] = (
         SOURCE_TABLES["alarms"],
-        lambda done: _percentiles(_waits(area, start, end)),
+        lambda done: _alarm_times(area, start, end, cached.generations)["percentiles"],
     )
     figures: dict[str, Any] = {}
     for found in cached.fetch(units).values():
@@ -777,7 +783,7 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     """
     months = _months(start, end)
     sources = _sources(start, end)
-    low, high = _window(start, end)
+    cached = Figures("series", area, start, end)
     level = CHILD_LEVEL.get(len(area))
     length = len(area) + 3 if level else 12
 
@@ -823,10 +829,8 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         return [counts[month] for month in months]
 
     def alarms(done: dict[str, Any]) -> dict[str, Any]:
-        raised = Alarm.objects.filter(
-            under_prefix("person__region_id", area), raised_at__gte=low, raised_at__lt=high
-        )
-        return _alarm_charts(raised, months)
+        found = _alarm_times(area, start, end, cached.generations)
+        return {"per_severity": found["per_severity"], "ack": found["ack"]}
 
     def ability(done: dict[str, Any]) -> dict[str, int]:
         return dict(
@@ -848,7 +852,7 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         "ability": (SOURCE_TABLES["elderly"], ability),
         "activities": (SOURCE_TABLES["activities"], activities),
     }
-    done = Figures("series", area, start, end).fetch(units)
+    done = cached.fetch(units)
 
     by_region = done["colours"]
     colour_cards: dict[str, Any] = {"regions": done["regions"]}
@@ -882,17 +886,14 @@ def series(*, area: str, start: dt.date, end: dt.date) -> dict[str, Any]:
     }
 
 
-def _alarm_charts(raised: QuerySet, months: list[dt.date]) -> dict[str, Any]:
-    """Alarms per severity and month, and by time to acknowledge (disjoint buckets), from one
-    query for the severity and the two timestamps of each alarm raised in the period — a
-    month or a wait worked out per row in SQL costs a Python function call per row on SQLite."""
+def _alarm_charts(rows: list[tuple], months: list[dt.date]) -> dict[str, Any]:
+    """Alarms per severity and month, and by time to acknowledge (disjoint buckets), from the
+    (severity, raised, acknowledged) of each alarm raised in the period, in naive UTC."""
     per_severity = {severity: [0] * len(months) for severity in Severity.values}
     counts = dict.fromkeys([key for key, _limit in ACK_BUCKETS], 0)
     counts["over_1h"] = counts["unacknowledged"] = 0
     bounds = _utc_bounds(months)
-    for severity, raised_at, acknowledged_at in _raw(
-        raised, "severity", "raised_at", "acknowledged_at"
-    ):
+    for severity, raised_at, acknowledged_at in rows:
         per_severity[severity][max(bisect.bisect_right(bounds, raised_at) - 1, 0)] += 1
         if acknowledged_at is None:
             counts["unacknowledged"] += 1
