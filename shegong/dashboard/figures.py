@@ -364,7 +364,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
         # Only the alarms some figure counts, in two sets each found by its own index (not
         # through every person of the area): not resolved yet, and raised in the period.
         "alarms": lambda: Source(
-            "person__region_id",
+            "region_code",
             # As a sub-query: SQLite then reads the few by the status index (a plain filter
             # looks like half the table to it, and it goes through every person instead).
             Alarm.objects.filter(pk__in=Alarm.objects.filter(status__in=UNRESOLVED).values("pk")),
@@ -374,7 +374,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
             },
         ),
         "alarms_raised": lambda: Source(
-            "person__region_id",
+            "region_code",
             Alarm.objects.filter(raised),
             {
                 "alarms_in_period": Count("pk"),
@@ -382,7 +382,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
             },
         ),
         "orders": lambda: Source(
-            "person__region_id",
+            "region_code",
             ServiceOrder.objects.filter(created),
             {
                 "service_orders": Count("pk"),
@@ -512,7 +512,7 @@ def _alarm_times(
 
     def compute(done: dict[str, Any]) -> dict[str, Any]:
         raised = Alarm.objects.filter(
-            under_prefix("person__region_id", area), raised_at__gte=low, raised_at__lt=high
+            under_prefix("region_code", area), raised_at__gte=low, raised_at__lt=high
         )
         rows = _raw(raised, "severity", "raised_at", "acknowledged_at")
         waits = sorted(acknowledged - at for _s, at, acknowledged in rows if acknowledged)

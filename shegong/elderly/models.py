@@ -276,6 +276,8 @@ class ServiceOrder(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The person's region, copied by database triggers (see devices.Alarm.region_code).
+    region_code = models.CharField(max_length=12, default="", editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -284,8 +286,8 @@ class ServiceOrder(models.Model):
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["status", "due_on"]),
-            # The dashboard's orders of a period (see devices.Alarm's raised_at).
-            models.Index(fields=["created_at"], name="serviceorder_created_at"),
+            # The dashboard's orders of an area and period.
+            models.Index(fields=["region_code", "created_at"], name="serviceorder_region_created"),
         ]
         constraints = [
             models.CheckConstraint(
