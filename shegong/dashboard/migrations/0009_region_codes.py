@@ -9,7 +9,11 @@ another region. SQLite: AFTER triggers that correct the row; PostgreSQL: a BEFOR
 sets it, and an AFTER trigger on the people.
 """
 
+from importlib import import_module
+
 from django.db import migrations
+
+first = import_module("shegong.dashboard.migrations.0001_table_generation")
 
 # ruff: noqa: S608 — the SQL is built from the constant table names below, never from input.
 
@@ -75,6 +79,10 @@ def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor not in ("sqlite", "postgresql"):
         raise RuntimeError(f"no region code triggers for {vendor}")
+    # Adding the column made SQLite copy both tables into new ones, without their triggers:
+    # their generation triggers (migration 0001) come back first.
+    first.drop_triggers(apps, schema_editor, tables=list(TABLES))
+    first.create_triggers(apps, schema_editor, tables=list(TABLES))
     for table in TABLES:
         schema_editor.execute(
             f"UPDATE {table} SET region_code = COALESCE("
