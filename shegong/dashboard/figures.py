@@ -462,32 +462,41 @@ def _add_whole_months(figures: dict[str, Any]) -> None:
 
 
 def _raw(queryset: QuerySet, *fields: str) -> list[tuple]:
-    """``values_list(*fields)`` rows read straight off the cursor, every datetime as naive UTC.
-    Tens of thousands of alarms: Django's converters (a parse and a time zone per value, on
-    SQLite) cost twenty times the query; a date-time string parses in C here."""
-    queryset = queryset.order_by()
-    if connection.vendor == "sqlite":
-        # Its declared date-time columns are converted by a Python regex per value: as text.
-        texts = {
-            f"{field}_text": Cast(field, CharField())
-            for field in fields
-            if isinstance(queryset.model._meta.get_field(field), DateTimeField)
-        }
-        queryset = queryset.annotate(**texts)
-        fields = tuple(f"{field}_text" if f"{field}_text" in texts else field for field in fields)
-    query = queryset.values_list(*fields).query
+    """``values_list(*fields)`` rows read straight off the cursor, every date-time as naive
+    UTC. Tens of thousands of alarms: Django's converters (on SQLite a regex and a time zone
+    per value, on PostgreSQL psycopg's loader in Python, which Django's subclass keeps from
+    the C one) cost several times the query. Date-times are read as text and parsed in C."""
+    model = queryset.model
+    times = {f for f in fields if isinstance(model._meta.get_field(f), DateTimeField)}
+    queryset = queryset.order_by().annotate(
+        **{f"{field}_text": Cast(field, CharField()) for field in times}
+    )
+    query = queryset.values_list(*(f"{f}_text" if f in times else f for f in fields)).query
     with connection.cursor() as cursor:
         cursor.execute(*query.sql_with_params())
         rows = cursor.fetchall()
-    return [tuple(_utc(value) for value in row) for row in rows]
+    if not times:
+        return rows
+    at = [n for n, field in enumerate(fields) if field in times]
+    found = []
+    for row in rows:
+        values = list(row)
+        for n in at:
+            values[n] = _utc(values[n])
+        found.append(tuple(values))
+    return found
 
 
-def _utc(value: Any) -> Any:
-    if isinstance(value, str) and len(value) >= 19 and value[10] == " ":
-        return dt.datetime.fromisoformat(value)  # SQLite keeps them in UTC, naive
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
+def _utc(text: str | None) -> dt.datetime | None:
+    """A date-time as the database writes it as text ("2026-01-19 09:35:20.905615", with
+    "+00" on PostgreSQL), as naive UTC."""
+    if text is None:
+        return None
+    if text.endswith("+00"):  # UTC, as Django's connections have it: parsed naive (faster)
+        return dt.datetime.fromisoformat(text[:-3])
+    value = dt.datetime.fromisoformat(text)
+    offset = value.utcoffset()
+    return value if offset is None else (value - offset).replace(tzinfo=None)
 
 
 def _utc_bounds(months: list[dt.date]) -> list[dt.datetime]:
