@@ -144,6 +144,14 @@ def case_open(
         raise ValidationError({"programme": [_("Choose a programme.")]})
     with transaction.atomic(), set_actor(by):
         person = scope.get_visible_or_404(Person.objects.all(), by, write=True, pk=person.pk)
+        if programme in scope.CLOSED_PROGRAMMES and not scope.works_in_programme(
+            by, programme, person.region_id
+        ):
+            # A closed programme's case would be hidden from its own opener (and from the
+            # village's staff): only the programme's workers in the person's area open one.
+            raise ValidationError(
+                {"programme": [_("Only the workers of this programme here may open its cases.")]}
+            )
         owner = owner or by
         if (
             Case.objects.filter(person=person, programme=programme)

@@ -341,6 +341,8 @@ def case_open(request: HttpRequest) -> HttpResponse:
         request.user, _int(request.GET.get("person")), write=True
     )
     form = CaseOpenForm(request.POST or None, initial={"programme": request.GET.get("programme")})
+    # A closed programme only for its own workers (the service refuses it to anyone else).
+    form.fields["programme"].choices = selectors.programme_choices(request.user)
     if request.method == "POST" and form.is_valid():
         try:
             case = services.case_open(by=request.user, person=person, **form.cleaned_data)

@@ -6,24 +6,33 @@ exist, on the page and in every record hanging off the case."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
 from shegong.accounts import scope
 from shegong.accounts.models import Programme, Role
 from shegong.casework import selectors, services
-from shegong.casework.models import CaseNote, Visit
+from shegong.casework.models import Case, CaseNote, Visit
 from shegong.factories import PersonFactory, born_years_ago
 from shegong.testing import login
 
 pytestmark = pytest.mark.django_db
 
 
+def juvenile_worker(make_user, region=None):
+    worker = make_user(Role.TOWNSHIP_WORKER, region=region)
+    worker.memberships.update(programmes=[Programme.JUVENILE])
+    return worker
+
+
 @pytest.fixture
-def child_cases(regions, village_director):
+def child_cases(regions, village_director, make_user):
     child = PersonFactory(region=regions.village, birth_date=born_years_ago(15))
     old = PersonFactory(region=regions.village, birth_date=born_years_ago(80))
-    juvenile = services.case_open(by=village_director, person=child, programme=Programme.JUVENILE)
+    juvenile = services.case_open(
+        by=juvenile_worker(make_user), person=child, programme=Programme.JUVENILE
+    )
     elderly = services.case_open(by=village_director, person=old, programme=Programme.ELDERLY)
     for case in (juvenile, elderly):
         CaseNote.objects.create(case=case, author=village_director, text="谈话记录")
@@ -78,3 +87,29 @@ def test_the_programmes_own_workers_see_it_in_their_area_only(
         login(client, elsewhere).get(f"/work/cases/{child_cases['juvenile'].pk}/").status_code
         == 404
     )
+
+
+def test_only_the_programmes_workers_may_open_its_cases(
+    client, village_director, regions, make_user
+):
+    child = PersonFactory(region=regions.village, birth_date=born_years_ago(15))
+    with pytest.raises(ValidationError) as refused:
+        services.case_open(by=village_director, person=child, programme=Programme.JUVENILE)
+    assert "programme" in refused.value.message_dict
+    assert not Case.objects.filter(person=child).exists()
+    # The form does not offer it to them, and a forged POST is refused too.
+    session = login(client, village_director)
+    page = session.get(f"/work/cases/new/?person={child.pk}").content.decode()
+    assert 'value="juvenile"' not in page
+    session.post(
+        f"/work/cases/new/?person={child.pk}", {"programme": "juvenile", "reason": "试图开案"}
+    )
+    assert not Case.objects.filter(person=child).exists()
+    # A worker of the programme elsewhere may not either (the child is not theirs at all);
+    # one here may.
+    elsewhere = juvenile_worker(make_user, regions.other_township)
+    with pytest.raises(Http404):
+        services.case_open(by=elsewhere, person=child, programme=Programme.JUVENILE)
+    assert services.case_open(
+        by=juvenile_worker(make_user), person=child, programme=Programme.JUVENILE
+    ).pk
