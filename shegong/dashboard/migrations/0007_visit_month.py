@@ -13,8 +13,13 @@ SQLITE_MONTH = "strftime('%Y-%m-01', {day})"
 
 def _sqlite_add(row: str, sign: str) -> str:
     month = SQLITE_MONTH.format(day=f"{row}.day")
+    if sign == "-":
+        # Taking out only ever lowers an existing month row: when the month rows are gone
+        # first (a whole-table delete, e.g. a test database's flush), nothing is left behind.
+        return f"""UPDATE dashboard_visit_month SET visit_count = visit_count - {row}.visit_count
+        WHERE region_id = {row}.region_id AND month = {month};"""
     return f"""INSERT INTO dashboard_visit_month (region_id, month, visit_count)
-        VALUES ({row}.region_id, {month}, {sign}{row}.visit_count)
+        VALUES ({row}.region_id, {month}, {row}.visit_count)
         ON CONFLICT (region_id, month) DO UPDATE
             SET visit_count = visit_count + excluded.visit_count;"""
 
@@ -45,6 +50,11 @@ PG = [
     RETURNS void AS $$
     BEGIN
         IF n = 0 THEN
+            RETURN;
+        END IF;
+        IF n < 0 THEN  -- only ever lowers an existing month row (see the SQLite triggers)
+            UPDATE dashboard_visit_month SET visit_count = visit_count + n
+            WHERE region_id = region AND month = date_trunc('month', on_day)::date;
             RETURN;
         END IF;
         INSERT INTO dashboard_visit_month (region_id, month, visit_count)

@@ -261,3 +261,19 @@ def test_a_period_over_months_counts_whole_months_and_edge_days_exactly(regions,
     assert whole["visits"] == 7
     inside = figures.overview(area="130111100", start=dt.date(2026, 1, 2), end=dt.date(2026, 1, 30))
     assert inside["visits"] == 2
+
+
+def test_emptying_the_tallies_leaves_nothing_behind(regions, visit):
+    """A whole-table delete (a test database's flush takes the month tally before the day
+    tally) must not leave negative month rows that a later visit would be added to."""
+    ann = PersonFactory(region=regions.village)
+    visit(ann)
+    visit(ann, on=NEXT_DAY)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM dashboard_visit_month")
+        cursor.execute("DELETE FROM dashboard_visit_day")
+        cursor.execute("DELETE FROM dashboard_visited_month")
+        cursor.execute("DELETE FROM casework_visit")
+    assert months() == {} and not VisitMonth.objects.exclude(visit_count=0).exists()
+    visit(ann)
+    assert months() == months_counted() == {(regions.village.code, DAY.replace(day=1)): 1}
