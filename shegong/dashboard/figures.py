@@ -66,7 +66,7 @@ from shegong.casework.models import Case as SocialCase
 from shegong.casework.models import Stage
 from shegong.children.models import ChildProfile, Colour
 from shegong.community.overview import figure_sources as community_sources
-from shegong.devices.models import Alarm, AlarmStatus, Severity
+from shegong.devices.models import ALARM_ACTIVE, Alarm, AlarmStatus, Severity
 from shegong.elderly import visits as elderly_visits
 from shegong.elderly.models import (
     ElderlyProfile,
@@ -130,8 +130,6 @@ CHILD_LEVEL = {
     PREFIX_LENGTH[Level.TOWNSHIP]: Level.VILLAGE,
 }
 LEVEL_OF_LENGTH = {length: level for level, length in PREFIX_LENGTH.items()}
-
-UNRESOLVED = (AlarmStatus.OPEN, AlarmStatus.ACKNOWLEDGED)
 
 # Acknowledgement-time buckets of the alarms chart: (key, upper bound).
 ACK_BUCKETS = (
@@ -367,7 +365,7 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
             "region_code",
             # As a sub-query: SQLite then reads the few by the status index (a plain filter
             # looks like half the table to it, and it goes through every person instead).
-            Alarm.objects.filter(pk__in=Alarm.objects.filter(status__in=UNRESOLVED).values("pk")),
+            Alarm.objects.filter(pk__in=Alarm.objects.filter(status__in=ALARM_ACTIVE).values("pk")),
             {
                 "alarms_open": Count("pk", filter=Q(status=AlarmStatus.OPEN)),
                 "alarms_unresolved": Count("pk"),
@@ -425,12 +423,17 @@ def _sources(start: dt.date, end: dt.date) -> dict[str, Callable[[], Source]]:
     }
 
 
+def _month_after(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     """The first days of the first and the last month lying wholly inside [start, end]
     (first after last: none)."""
-    first = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4))
+    first = start if start.day == 1 else _month_after(start)
     after = (end + dt.timedelta(days=1)).replace(day=1)
-    return first.replace(day=1), (after - dt.timedelta(days=1)).replace(day=1)
+    return first, (after - dt.timedelta(days=1)).replace(day=1)
 
 
 def _edge_days(start: dt.date, end: dt.date) -> Q:
@@ -438,7 +441,7 @@ def _edge_days(start: dt.date, end: dt.date) -> Q:
     first, last = _whole_months(start, end)
     if first > last:
         return Q(day__gte=start, day__lte=end)
-    after_last = (last + dt.timedelta(days=32)).replace(day=1)
+    after_last = _month_after(last)
     return Q(day__gte=start, day__lt=first) | Q(day__gte=after_last, day__lte=end)
 
 
@@ -451,7 +454,7 @@ def _day_span(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     if first > last:
         return min(start, month_first), end
     if start == first:  # no days before the whole months: the end's days only
-        after_last = (last + dt.timedelta(days=32)).replace(day=1)
+        after_last = _month_after(last)
         return min(after_last, month_first), end
     return start, end
 
@@ -608,16 +611,10 @@ def _visit_rates(
         found = Figures("visit_due", area, first, last, generations).fetch(
             {"due": (("elderly_elderlyprofile", "people_person"), due)}
         )
-        found_visited = (
-            VisitedMonth.objects.filter(under_prefix("region_id", area), month=first)
-            .order_by()
-            .values_list("person_id")
-        )
         # Tens of thousands of ids: read straight off the cursor, not row by row through
         # the queryset's iterator (half the time of this unit on SQLite).
-        with connection.cursor() as cursor:
-            cursor.execute(*found_visited.query.sql_with_params())
-            visited = {person for (person,) in cursor.fetchall()}
+        found_visited = VisitedMonth.objects.filter(under_prefix("region_id", area), month=first)
+        visited = {person for (person,) in _raw(found_visited, "person_id")}
         return elderly_visits.count_visited(found["due"], visited)
 
     units = {"rates": (VISIT_RATE_TABLES, rates)}
@@ -748,7 +745,7 @@ def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     months, month = [], start.replace(day=1)
     while month <= end:
         months.append(month)
-        month = (month + dt.timedelta(days=32)).replace(day=1)
+        month = _month_after(month)
     return months
 
 
